@@ -1,0 +1,41 @@
+"""Data: 2-D toy sets, the synthetic ``shapes`` images, tfds image sets, and ``make_dataset``.
+
+``make_dataset(name, batch_size=..., seed=..., start_step=...)`` is the one entry point the
+trainer uses; every stream it returns is infinite, deterministic and resumable at any step.
+"""
+from tfgan_latent.data.pipeline import DATASETS, dataset_channels, dataset_kind, make_dataset
+from tfgan_latent.data.shapes import make_shapes
+from tfgan_latent.data.tfds_images import (
+    CELEBA_CROPS,
+    TFDS_DATASETS,
+    load_tfds_images,
+    preprocess_image,
+)
+from tfgan_latent.data.toy import (
+    TOY_DATASETS,
+    grid25_centres,
+    ring8_centres,
+    sample_grid25,
+    sample_ring8,
+    sample_swiss_roll,
+    toy_modes,
+)
+
+__all__ = [
+    "CELEBA_CROPS",
+    "DATASETS",
+    "TFDS_DATASETS",
+    "TOY_DATASETS",
+    "dataset_channels",
+    "dataset_kind",
+    "grid25_centres",
+    "load_tfds_images",
+    "make_dataset",
+    "make_shapes",
+    "preprocess_image",
+    "ring8_centres",
+    "sample_grid25",
+    "sample_ring8",
+    "sample_swiss_roll",
+    "toy_modes",
+]

@@ -1,0 +1,140 @@
+"""Runs through ``train``: outputs, resume (bitwise), NaN guard, locks, corrupt checkpoints."""
+import json
+import os
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl.testing import parameterized
+
+from tfgan_latent.models.gan import GAN
+from tfgan_latent.train import registry, runner
+from tfgan_latent.train.callbacks import NonFiniteLossError
+from tfgan_latent.train.checkpoints import CheckpointError, RunLock, RunLockedError
+from tfgan_latent.train.config import RunConfig
+from tests import helpers
+
+
+class _NaNAfterStep5(GAN):
+    """A GAN whose D loss turns NaN from step 5 on (to exercise the NaN guard)."""
+
+    def discriminator_losses(self, real, z):
+        logs = super().discriminator_losses(real, z)
+        bad = keras.ops.where(self.step >= 5, np.nan, 1.0)
+        logs["d_loss"] = logs["d_loss"] * bad
+        return logs
+
+
+registry.register_model("test_nan_after_5", registry.GANConfig, registry._builder(_NaNAfterStep5))
+
+
+class SmokeGridTest(tf.test.TestCase, parameterized.TestCase):
+    """Every registered foundation model trains on 2-D and image data and writes its outputs."""
+
+    @parameterized.product(model=["dcgan", "lsgan", "dragan", "wgan_gp"],
+                           dataset=["ring8", "shapes"])
+    def test_fit_writes_outputs(self, model, dataset):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = helpers.tiny_run(tmp, model=model, dataset=dataset, steps=2)
+            res = runner.train(cfg, helpers.tiny_model_config(cfg))
+            out = Path(res["out"])
+            records = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines()]
+            self.assertEqual([r["step"] for r in records], [2])
+            for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+                self.assertTrue(np.isfinite(records[0][key]), key)
+            if model in ("dragan", "wgan_gp"):
+                self.assertIn("penalty", records[0])
+            self.assertTrue((out / "samples" / "step_0000002.png").exists())
+            stored = json.loads((out / "config.json").read_text())
+            self.assertEqual(stored["run"]["model"], model)
+            self.assertTrue(Path(res["export"]).name == "1")
+            self.assertTrue(list((out / "tensorboard").glob("events.out.tfevents.*")))
+
+
+class ResumeTest(tf.test.TestCase, parameterized.TestCase):
+
+    @parameterized.parameters(("wgan_gp", "ring8"), ("dcgan", "shapes"))
+    def test_interrupted_run_resumes_bitwise(self, model, dataset):
+        with tempfile.TemporaryDirectory() as tmp:
+            full = helpers.tiny_run(Path(tmp) / "a", model=model, dataset=dataset, steps=6)
+            res_full = runner.train(full, helpers.tiny_model_config(full))
+            part = helpers.tiny_run(Path(tmp) / "b", model=model, dataset=dataset, steps=4)
+            runner.train(part, helpers.tiny_model_config(part))
+            resumed = helpers.tiny_run(Path(tmp) / "b", model=model, dataset=dataset, steps=6)
+            res_resumed = runner.train(resumed, helpers.tiny_model_config(resumed))
+            self.assertEqual(Path(res_resumed["checkpoint"]).name, "ckpt-6")
+            helpers.assert_same_checkpoints(self, res_full["checkpoint"], res_resumed["checkpoint"])
+            steps = [json.loads(l)["step"] for l in
+                     (Path(res_resumed["out"]) / "metrics.jsonl").read_text().splitlines()]
+            self.assertEqual(steps, [2, 4, 6])
+
+    def test_segments_end_on_log_steps(self):
+        self.assertEqual(runner._segments(0, 10, 4), [(0, 8, 4), (8, 2, 2)])
+        self.assertEqual(runner._segments(3, 10, 4), [(3, 1, 1), (4, 4, 4), (8, 2, 2)])
+        self.assertEqual(runner._segments(10, 10, 4), [])
+
+    def test_changed_settings_refuse_to_resume(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = helpers.tiny_run(tmp, steps=2)
+            runner.train(cfg, helpers.tiny_model_config(cfg))
+            with self.assertRaisesRegex(ValueError, "gp_weight: 10.0 -> 1.0"):
+                runner.train(cfg, helpers.tiny_model_config(cfg, gp_weight=1.0))
+
+
+class FailureTest(tf.test.TestCase):
+
+    def test_nan_stops_with_step_and_keeps_last_good_checkpoint(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = helpers.tiny_run(tmp, model="test_nan_after_5", steps=20)
+            with self.assertRaisesRegex(NonFiniteLossError, r"d_loss became nan at step 6.*ckpt-4"):
+                runner.train(cfg, helpers.tiny_model_config(cfg))
+            ckpts = sorted(p.name for p in (Path(tmp) / "run" / "checkpoints").glob("*.index"))
+            self.assertEqual(ckpts, ["ckpt-2.index", "ckpt-4.index"])
+            values = helpers.checkpoint_values(Path(tmp) / "run" / "checkpoints" / "ckpt-4")
+            for key, value in values.items():
+                if value.dtype.kind == "f":
+                    self.assertTrue(np.all(np.isfinite(value)), key)
+
+    def test_live_run_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = helpers.tiny_run(tmp, steps=2)
+            with RunLock(Path(tmp) / "run"):
+                with self.assertRaisesRegex(RunLockedError, "in use by a live run"):
+                    runner.train(cfg, helpers.tiny_model_config(cfg))
+
+    def test_corrupt_checkpoint_is_an_error_not_a_fresh_start(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = helpers.tiny_run(tmp, steps=2)
+            runner.train(cfg, helpers.tiny_model_config(cfg))
+            data_file = next((Path(tmp) / "run" / "checkpoints").glob("ckpt-2.data-*"))
+            data_file.write_bytes(data_file.read_bytes()[:20])
+            with self.assertRaisesRegex(CheckpointError, "ckpt-2 is corrupt"):
+                runner.train(cfg, helpers.tiny_model_config(cfg))
+            (Path(tmp) / "run" / "checkpoints" / "checkpoint").unlink()
+            with self.assertRaisesRegex(CheckpointError, "no readable 'checkpoint' index"):
+                runner.train(cfg, helpers.tiny_model_config(cfg))
+
+    def test_bad_run_settings_name_the_flag(self):
+        for field, value, pattern in (("steps", 0, "--steps must be a positive integer"),
+                                      ("batch_size", -1, "--batch_size must be a positive"),
+                                      ("distribute", "tpu", "--distribute must be one of")):
+            with self.subTest(field=field):
+                with self.assertRaisesRegex(ValueError, pattern):
+                    RunConfig(**{field: value}).resolved()
+        with tempfile.TemporaryDirectory() as tmp:
+            for kwargs, pattern in (({"model": "nope"}, r"--model must be one of \[.*'dcgan'"),
+                                    ({"dataset": "nope"}, r"--dataset must be one of \[.*'ring8'"),
+                                    ({"dataset": "shapes", "image_size": 48}, "`image_size` must be one of")):
+                with self.subTest(**kwargs), self.assertRaisesRegex(ValueError, pattern):
+                    cfg = helpers.tiny_run(tmp, **kwargs)
+                    runner.train(cfg, runner.resolve_model_config(cfg))
+        with self.assertRaisesRegex(ValueError, "--lsgan_a do.* not apply to --model=dcgan"):
+            runner.resolve_model_config(RunConfig(model="dcgan"), {"lsgan_a": 1.0})
+
+
+if __name__ == "__main__":
+    tf.test.main()

@@ -1,0 +1,292 @@
+"""The one GAN base every paper builds on.
+
+A subclassed ``keras.Model`` holding a generator and a discriminator, trained with
+``fit``: ``train_step`` runs ``d_steps`` discriminator updates then ``g_steps`` generator
+updates per batch (Goodfellow et al. 2014, Alg. 1, with k = ``d_steps``; Gulrajani et al.
+2017, Alg. 1, n_critic = 5). Subclasses override only their loss pieces
+(``adversarial_d_loss``, ``adversarial_g_loss``, ``penalty``), or, for papers whose D is not a plain scorer,
+``discriminator_losses`` / ``generator_losses``.
+
+Distribution (research/env.md §2b): the model is marked built, both optimizers are built
+on their variables in ``compile`` (call it inside ``strategy.scope()``), losses are local
+means divided by ``num_replicas_in_sync`` before differentiation because Keras sums
+gradients over replicas, and logged values are the unscaled means. Random draws (z,
+interpolation weights) are drawn for the global batch with the shared seed and each
+replica takes its own slice, so a mirrored run sees exactly the numbers a single-device
+run sees, and replicas never share a z.
+"""
+import keras
+import tensorflow as tf
+from keras import ops
+
+from tfgan_latent import losses
+
+LATENT_DISTRIBUTIONS = ("normal", "uniform")
+
+
+def _replica_info():
+    """(replica id, number of replicas) of the current replica context."""
+    strategy = tf.distribute.get_strategy()
+    n = strategy.num_replicas_in_sync
+    if n == 1:
+        return 0, 1
+    ctx = tf.distribute.get_replica_context()
+    return ctx.replica_id_in_sync_group, n
+
+
+@keras.saving.register_keras_serializable(package="tfgan_latent")
+class GAN(keras.Model):
+    """Shared GAN trainer (non-saturating loss unless a subclass says otherwise).
+
+    Args:
+        generator: a built Keras model mapping ``[B, latent_dim]`` to samples.
+        discriminator: a built Keras model mapping samples to scores ``[B, 1]``.
+        latent_dim: size of z.
+        d_steps: discriminator updates per batch (each on its own slice of real data:
+            the dataset must yield ``d_steps * batch_size`` examples per step).
+        g_steps: generator updates per batch.
+        latent_distribution: ``"normal"`` (N(0, I)) or ``"uniform"`` (U(-1, 1)).
+        seed: seed of the model's ``SeedGenerator`` (z and penalty draws).
+    """
+
+    tracker_names = ("d_loss", "g_loss", "d_real", "d_fake")
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        *,
+        latent_dim,
+        d_steps=1,
+        g_steps=1,
+        latent_distribution="normal",
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for name, value in (("latent_dim", latent_dim), ("d_steps", d_steps), ("g_steps", g_steps)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+        if latent_distribution not in LATENT_DISTRIBUTIONS:
+            raise ValueError(
+                f"`latent_distribution` must be one of {LATENT_DISTRIBUTIONS}, "
+                f"got {latent_distribution!r}."
+            )
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.d_steps = d_steps
+        self.g_steps = g_steps
+        self.latent_distribution = latent_distribution
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.step = keras.Variable(
+            0, dtype="int64", trainable=False, aggregation="only_first_replica", name="step"
+        )
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.tracker_names}
+        self.built = True  # sub-models are built; lets fit run under a strategy
+
+    # ----------------------------------------------------------------- compile
+    def compile(self, *, g_optimizer, d_optimizer, **kwargs):
+        """Stores and builds both optimizers (call inside ``strategy.scope()``)."""
+        kwargs.setdefault("optimizer", None)
+        if kwargs.get("jit_compile") and tf.distribute.has_strategy():
+            raise ValueError("`jit_compile=True` is not supported under a tf.distribute strategy.")
+        super().compile(**kwargs)
+        self.g_optimizer = keras.optimizers.get(g_optimizer)
+        self.d_optimizer = keras.optimizers.get(d_optimizer)
+        self.g_optimizer.build(self.generator_variables)
+        self.d_optimizer.build(self.discriminator_variables)
+
+    @property
+    def generator_variables(self):
+        """Variables the generator update trains (LIS adds its modules here)."""
+        return self.generator.trainable_variables
+
+    @property
+    def discriminator_variables(self):
+        return self.discriminator.trainable_variables
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    # -------------------------------------------------------------- sampling
+    def _global_draw(self, sampler, batch_size, rest_shape):
+        """Draws for the global batch with the shared seed; returns this replica's slice."""
+        rid, n = _replica_info()
+        if n == 1:
+            return sampler((batch_size,) + tuple(rest_shape))
+        full = sampler((batch_size * n,) + tuple(rest_shape))
+        return full[rid * batch_size : (rid + 1) * batch_size]
+
+    def sample_latent(self, batch_size):
+        """z for this replica's batch: N(0, I) or U(-1, 1) per ``latent_distribution``."""
+        if self.latent_distribution == "normal":
+            sampler = lambda s: keras.random.normal(s, seed=self.seed_generator)
+        else:
+            sampler = lambda s: keras.random.uniform(s, -1.0, 1.0, seed=self.seed_generator)
+        return self._global_draw(sampler, batch_size, (self.latent_dim,))
+
+    def sample_uniform(self, batch_size, rest_shape=()):
+        """U(0, 1) per example (e.g. gradient-penalty interpolation weights)."""
+        sampler = lambda s: keras.random.uniform(s, seed=self.seed_generator)
+        return self._global_draw(sampler, batch_size, rest_shape)
+
+    # ------------------------------------------------------------ inference
+    def _check_latent(self, z):
+        shape = tuple(z.shape)
+        if len(shape) != 2 or (shape[-1] is not None and shape[-1] != self.latent_dim):
+            raise ValueError(
+                f"`z` must have shape [batch, {self.latent_dim}] (latent_dim={self.latent_dim}), "
+                f"got shape {shape}."
+            )
+
+    def call(self, z, training=False):
+        """Generates samples from latents ``z`` of shape ``[B, latent_dim]``."""
+        self._check_latent(z)
+        return self.generator(z, training=training)
+
+    def generate(self, z):
+        """Inference-mode samples for a numpy or tensor ``z``."""
+        z = ops.convert_to_tensor(z, dtype="float32")
+        return self(z, training=False)
+
+    # ------------------------------------------------------ loss pieces
+    def adversarial_d_loss(self, real_out, fake_out):
+        """Adversarial D loss; default: non-saturating GAN (Goodfellow et al. 2014, Eq. 1)."""
+        return losses.non_saturating_discriminator_loss(real_out, fake_out)
+
+    def adversarial_g_loss(self, fake_out):
+        """Adversarial G loss; default: the -log D(G(z)) form (Goodfellow et al. 2014, §3)."""
+        return losses.non_saturating_generator_loss(fake_out)
+
+    def penalty(self, real, fake):
+        """Extra discriminator penalty (gradient penalties); None for none."""
+        return None
+
+    def discriminator_losses(self, real, z):
+        """Scalars for one D update; must contain ``d_loss`` (the minimised total)."""
+        fake = self.generator(z, training=True)
+        real_out = self.discriminator(real, training=True)
+        fake_out = self.discriminator(fake, training=True)
+        d_loss = self.adversarial_d_loss(real_out, fake_out)
+        logs = {"d_real": ops.mean(real_out), "d_fake": ops.mean(fake_out)}
+        pen = self.penalty(real, fake)
+        if pen is not None:
+            logs["penalty"] = pen
+            d_loss = d_loss + pen
+        logs["d_loss"] = d_loss
+        return logs
+
+    def generator_losses(self, z):
+        """Scalars for one G update; must contain ``g_loss``."""
+        fake = self.generator(z, training=True)
+        return {"g_loss": self.adversarial_g_loss(self.discriminator(fake, training=True))}
+
+    # ------------------------------------------------------------- training
+    def _update(self, loss_fn, key, variables, optimizer):
+        _, n = _replica_info()
+        with tf.GradientTape() as tape:
+            logs = loss_fn()
+            scaled = logs[key] / n  # gradients are summed over replicas
+        grads = tape.gradient(scaled, variables)
+        optimizer.apply(grads, variables)
+        return logs
+
+    def _split_real(self, real):
+        """Splits a [d_steps * b, ...] batch into d_steps interleaved slices of b rows.
+
+        Row j goes to slice j % d_steps, so with a distributed batch each D step still
+        sees the same global set of real examples as on one device.
+        """
+        if self.d_steps == 1:
+            return [real]
+        grouped = ops.reshape(real, (-1, self.d_steps) + tuple(real.shape[1:]))
+        return [grouped[:, i] for i in range(self.d_steps)]
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        logs = {}
+        for chunk in self._split_real(real):
+            batch = ops.shape(chunk)[0]
+            d_logs = self._update(
+                lambda: self.discriminator_losses(chunk, self.sample_latent(batch)),
+                "d_loss",
+                self.discriminator_variables,
+                self.d_optimizer,
+            )
+            logs.update(d_logs)
+        batch = ops.shape(real)[0] // self.d_steps
+        for _ in range(self.g_steps):
+            g_logs = self._update(
+                lambda: self.generator_losses(self.sample_latent(batch)),
+                "g_loss",
+                self.generator_variables,
+                self.g_optimizer,
+            )
+            logs.update(g_logs)
+        self.step.assign_add(1)
+        return self._track(logs)
+
+    def _track(self, logs):
+        missing = set(self.trackers) - set(logs)
+        if missing:
+            raise ValueError(f"train_step produced no value for trackers {sorted(missing)}.")
+        results = {}
+        vector = isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        for name, tracker in self.trackers.items():
+            tracker.update_state(logs[name])
+            value = tracker.result()
+            # MWMS fit cannot reduce scalars (tensorflow#72388): return shape (1,).
+            results[name] = ops.reshape(value, (1,)) if vector else value
+        return results
+
+    # ---------------------------------------------------------- checkpoints
+    def checkpoint_items(self):
+        """Everything a bitwise resume needs, for ``tf.train.Checkpoint``."""
+        return {
+            "generator": self.generator,
+            "discriminator": self.discriminator,
+            "g_optimizer": self.g_optimizer,
+            "d_optimizer": self.d_optimizer,
+            "seed_state": self.seed_generator.state,
+            "step": self.step,
+        }
+
+    def export_endpoints(self):
+        """Extra ``(name, fn(generator, z) -> dict)`` SavedModel signatures (none here)."""
+        return ()
+
+    # ------------------------------------------------------------ config
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            generator=keras.saving.serialize_keras_object(self.generator),
+            discriminator=keras.saving.serialize_keras_object(self.discriminator),
+            latent_dim=self.latent_dim,
+            d_steps=self.d_steps,
+            g_steps=self.g_steps,
+            latent_distribution=self.latent_distribution,
+            seed=self.seed,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    def get_compile_config(self):
+        return {
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
+            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
+        )

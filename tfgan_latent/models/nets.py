@@ -1,0 +1,117 @@
+"""Shared network builders: DCGAN conv nets for images, MLPs for 2-D data.
+
+DCGAN nets follow Radford et al. 2016 §3 ("architecture guidelines"): strided
+(transposed) convolutions, batch norm in G (and in D unless a gradient penalty is used,
+Gulrajani et al. 2017 §4 "no critic batch normalization"), ReLU in G, LeakyReLU(0.2) in D,
+tanh output, N(0, 0.02) weight init.
+"""
+import math
+
+import keras
+from keras import layers
+
+_SIZES = (16, 32, 64, 128, 256)
+NORMALIZATIONS = ("batch", "layer", "none")
+
+
+def _check_image_size(image_size, owner):
+    if image_size not in _SIZES:
+        raise ValueError(
+            f"`image_size` must be one of {_SIZES} for the {owner} nets, got {image_size!r}."
+        )
+    return int(math.log2(image_size)) - 2  # number of ×2 stages from 4×4
+
+
+def _positive(name, value):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+
+
+def _norm(kind, name):
+    if kind == "batch":
+        # Per-replica batch statistics under a strategy (Keras's synchronized=True hit a
+        # collective-ordering error with MirroredStrategy on TF 2.21 CPU in our tests).
+        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+    if kind == "layer":
+        return layers.LayerNormalization(name=name)
+    return None
+
+
+def dcgan_generator(latent_dim, image_size, channels=3, width=64, name="generator"):
+    """z [B, latent_dim] → images [B, S, S, channels] in (-1, 1).
+
+    Dense to 4×4×(width·2^(n-1)), then n ConvT(4, stride 2) stages halving the width, the
+    last one to ``channels`` with tanh (Radford et al. 2016, Fig. 1).
+    """
+    for arg, v in (("latent_dim", latent_dim), ("channels", channels), ("width", width)):
+        _positive(arg, v)
+    stages = _check_image_size(image_size, "DCGAN")
+    init = keras.initializers.RandomNormal(0.0, 0.02)
+    z = keras.Input((latent_dim,), name="z")
+    top = width * 2 ** (stages - 1)
+    x = layers.Dense(4 * 4 * top, use_bias=False, kernel_initializer=init, name="project")(z)
+    x = layers.Reshape((4, 4, top))(x)
+    x = _norm("batch", "project_bn")(x)
+    x = layers.ReLU()(x)
+    for i in range(stages - 1):
+        x = layers.Conv2DTranspose(
+            top // 2 ** (i + 1), 4, strides=2, padding="same", use_bias=False,
+            kernel_initializer=init, name=f"deconv{i}",
+        )(x)
+        x = _norm("batch", f"deconv{i}_bn")(x)
+        x = layers.ReLU()(x)
+    x = layers.Conv2DTranspose(
+        channels, 4, strides=2, padding="same", kernel_initializer=init, name="to_image"
+    )(x)
+    out = layers.Activation("tanh", dtype="float32")(x)
+    return keras.Model(z, out, name=name)
+
+
+def dcgan_discriminator(image_size, channels=3, width=64, normalization="batch", name="discriminator"):
+    """images [B, S, S, C] → raw scores [B, 1] (logits; no sigmoid).
+
+    Conv(4, stride 2) stages doubling the width down to 4×4, no norm on the first
+    (Radford et al. 2016 §3), then a dense output.
+    """
+    _positive("channels", channels)
+    _positive("width", width)
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"`normalization` must be one of {NORMALIZATIONS}, got {normalization!r}.")
+    stages = _check_image_size(image_size, "DCGAN")
+    init = keras.initializers.RandomNormal(0.0, 0.02)
+    x_in = keras.Input((image_size, image_size, channels), name="images")
+    x = x_in
+    for i in range(stages):
+        x = layers.Conv2D(
+            width * 2**i, 4, strides=2, padding="same", kernel_initializer=init, name=f"conv{i}"
+        )(x)
+        norm = _norm(normalization, f"conv{i}_norm") if i > 0 else None
+        if norm is not None:
+            x = norm(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Flatten()(x)
+    out = layers.Dense(1, kernel_initializer=init, dtype="float32", name="score")(x)
+    return keras.Model(x_in, out, name=name)
+
+
+def mlp_generator(latent_dim, output_dim=2, hidden=(128, 128, 128), activation="relu", name="generator"):
+    """z → points: Dense layers with ``activation``, linear output."""
+    _positive("latent_dim", latent_dim)
+    _positive("output_dim", output_dim)
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for i, units in enumerate(hidden):
+        x = layers.Dense(units, activation=activation, name=f"dense{i}")(x)
+    out = layers.Dense(output_dim, name="points")(x)
+    return keras.Model(z, out, name=name)
+
+
+def mlp_discriminator(input_dim=2, hidden=(128, 128, 128), activation="leaky_relu", name="discriminator"):
+    """points → raw scores [B, 1]."""
+    _positive("input_dim", input_dim)
+    x_in = keras.Input((input_dim,), name="points")
+    x = x_in
+    for i, units in enumerate(hidden):
+        x = layers.Dense(units, activation=activation, name=f"dense{i}")(x)
+    out = layers.Dense(1, name="score")(x)
+    return keras.Model(x_in, out, name=name)

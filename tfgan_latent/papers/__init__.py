@@ -1,0 +1,1 @@
+"""One sub-package per paper; importing this registers their models (later issues)."""

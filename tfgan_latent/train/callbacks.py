@@ -1,0 +1,113 @@
+"""Training callbacks: NaN guard, metrics log (JSONL + TensorBoard), checkpoints, samples.
+
+Keras "epochs" are log intervals here: the trackers are means over one interval, and
+``gan.step`` (a model variable) is the global step, so everything is keyed by step.
+"""
+import json
+import math
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.framework import summary_pb2
+
+
+# TF 2.21 ships tf.summary.write but not tf.summary.scalar (that needs the tensorboard
+# package); this metadata is what TensorBoard's scalar plugin reads.
+_SCALAR_METADATA = summary_pb2.SummaryMetadata(
+    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+)
+
+
+def _step(model):
+    return int(keras.ops.convert_to_numpy(model.step))
+
+
+class NonFiniteLossError(RuntimeError):
+    pass
+
+
+class NanGuard(keras.callbacks.Callback):
+    """Stops training at the first non-finite tracked value and remembers where.
+
+    Trackers are running means, so the first step whose own loss is NaN/Inf is the first
+    batch whose logs are non-finite.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.failure = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.failure is not None:
+            return
+        for key, value in (logs or {}).items():
+            value = np.asarray(value, dtype=np.float64)
+            if not np.all(np.isfinite(value)):
+                self.failure = (key, float(value.reshape(-1)[0]), _step(self.model))
+                self.model.stop_training = True
+                return
+
+
+class MetricsLogger(keras.callbacks.Callback):
+    """Appends ``{"step", <every tracker>, "steps_per_sec"}`` to metrics.jsonl and TensorBoard."""
+
+    def __init__(self, path, tb_dir, guard, total_steps, verbose=True):
+        super().__init__()
+        self.path = Path(path)
+        self.writer = tf.summary.create_file_writer(str(tb_dir))
+        self.guard, self.total, self.verbose = guard, total_steps, verbose
+        self._t0 = self._s0 = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t0, self._s0 = time.perf_counter(), _step(self.model)
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = _step(self.model)
+        record = {"step": step}
+        for key, value in (logs or {}).items():
+            record[key] = float(np.asarray(value).reshape(-1)[0])
+        if self._t0 is not None and step > self._s0:
+            record["steps_per_sec"] = (step - self._s0) / (time.perf_counter() - self._t0)
+        with self.path.open("a") as f:
+            f.write(json.dumps({k: (v if math.isfinite(v) else str(v)) for k, v in record.items()}) + "\n")
+        with self.writer.as_default(step=step):
+            for key, value in record.items():
+                if key != "step" and math.isfinite(value):
+                    tf.summary.write(key, tf.constant(value, tf.float32), metadata=_SCALAR_METADATA)
+        self.writer.flush()
+        if self.verbose:
+            shown = " ".join(f"{k}={v:.4g}" for k, v in record.items() if k != "step")
+            print(f"step {step}/{self.total} {shown}", flush=True)
+
+
+class PeriodicCheckpoint(keras.callbacks.Callback):
+    """Saves every ``every`` steps (at log-interval ends), never after a non-finite loss."""
+
+    def __init__(self, checkpointer, every, guard):
+        super().__init__()
+        self.checkpointer, self.every, self.guard = checkpointer, every, guard
+        self.last_saved = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.guard.failure is not None:
+            return
+        step = _step(self.model)
+        if step % self.every == 0:
+            self.checkpointer.save(step)
+            self.last_saved = step
+
+
+class SampleWriter(keras.callbacks.Callback):
+    """Writes ``samples/step_XXXXXXX.png`` from a fixed z every ``every`` steps."""
+
+    def __init__(self, write_fn, every, guard):
+        super().__init__()
+        self.write_fn, self.every, self.guard = write_fn, every, guard
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = _step(self.model)
+        if self.guard.failure is None and step % self.every == 0:
+            self.write_fn(step)

@@ -1,0 +1,141 @@
+"""``tfgan-latent`` / ``python -m tfgan_latent``: train, evaluate, demo, models.
+
+Every field of ``RunConfig`` and of every registered model config dataclass is an absl
+flag (model flags default to the model's paper default; setting one that the chosen
+model does not have is an error).
+"""
+import dataclasses
+import json
+import sys
+
+from absl import app, flags, logging
+
+from tfgan_latent.train import registry
+from tfgan_latent.train.config import RunConfig
+
+COMMANDS = {
+    "train": "train a model: --model=NAME --dataset=NAME --steps=N ...",
+    "evaluate": "print metrics of a finished run as JSON: --run=DIR",
+    "demo": "train the small offline default (DCGAN on `shapes` 32x32) and export it",
+    "models": "list registered models",
+}
+# The demo: small enough to finish in a few minutes on 2 CPU cores.
+DEMO_DEFAULTS = {"model": "dcgan", "dataset": "shapes", "image_size": 32, "steps": 1200,
+                 "batch_size": 64, "sample_every": 300, "checkpoint_every": 300,
+                 "log_every": 100, "out": "runs/demo"}
+DEMO_MODEL_DEFAULTS = {"width": 32}
+
+FLAGS = flags.FLAGS
+_DEFINED = set()
+
+
+def _define(name, default, help_text, allow_none=False):
+    if name in _DEFINED:
+        return
+    _DEFINED.add(name)
+    kind = type(default)
+    value = None if allow_none else default
+    if kind is bool:
+        flags.DEFINE_boolean(name, value, help_text)
+    elif kind is int:
+        flags.DEFINE_integer(name, value, help_text)
+    elif kind is float:
+        flags.DEFINE_float(name, value, help_text)
+    elif kind is str:
+        flags.DEFINE_string(name, value, help_text)
+    elif kind is tuple:
+        flags.DEFINE_list(name, value, help_text)
+    else:
+        raise TypeError(f"cannot make a flag of {name}: {kind}")
+
+
+def define_flags():
+    for f in dataclasses.fields(RunConfig):
+        _define(f.name, f.default, f"run setting (default {f.default!r})")
+    registry.get_model_spec("dcgan")  # loads paper registrations
+    for spec in registry.MODELS.values():
+        for f in dataclasses.fields(spec.config_cls):
+            _define(f.name, f.default, "model setting; default: the model's paper default",
+                    allow_none=True)
+    flags.DEFINE_string("run", None, "evaluate: the run folder")
+    flags.DEFINE_integer("num_samples", 2500, "evaluate: samples to draw")
+
+
+def _run_config(command):
+    values = {}
+    for f in dataclasses.fields(RunConfig):
+        if FLAGS[f.name].present or command != "demo" or f.name not in DEMO_DEFAULTS:
+            values[f.name] = FLAGS[f.name].value
+        else:
+            values[f.name] = DEMO_DEFAULTS[f.name]
+    return RunConfig(**values)
+
+
+def _model_overrides(run_cfg, command):
+    run_fields = {f.name for f in dataclasses.fields(RunConfig)}
+    overrides = {}
+    for name in _DEFINED - run_fields:
+        if name in ("run", "num_samples"):
+            continue
+        if FLAGS[name].present:
+            value = FLAGS[name].value
+            overrides[name] = tuple(value) if isinstance(value, list) else value
+    if command == "demo":
+        for k, v in DEMO_MODEL_DEFAULTS.items():
+            overrides.setdefault(k, v)
+    return overrides
+
+
+def main(argv, command):
+    from tfgan_latent.train import checkpoints, callbacks, runner
+    from tfgan_latent.train.evaluate import evaluate
+
+    logging.set_verbosity(logging.WARNING)
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments {argv[1:]}; flags look like --name=value.")
+    expected = (ValueError, FileNotFoundError, checkpoints.RunLockedError, checkpoints.CheckpointError)
+    try:
+        if command == "models":
+            for name, spec in sorted(registry.MODELS.items()):
+                print(f"{name:12s} {spec.description}")
+            return 0
+        if command == "evaluate":
+            if not FLAGS.run:
+                raise ValueError("evaluate needs --run=DIR (a training run folder).")
+            print(json.dumps(evaluate(FLAGS.run, FLAGS.num_samples, FLAGS.seed), sort_keys=True))
+            return 0
+        run_cfg = _run_config(command)
+        model_cfg = runner.resolve_model_config(run_cfg, _model_overrides(run_cfg, command))
+        result = runner.train(run_cfg, model_cfg)
+    except callbacks.NonFiniteLossError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
+    except expected as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if "export" in result:
+        print(f"samples: {result['samples']}\ncheckpoint: {result['checkpoint']}\n"
+              f"exported generator: {result['export']}\nrun folder: {result['out']}")
+    return 0
+
+
+def run(argv=None):
+    argv = list(sys.argv if argv is None else argv)
+    if len(argv) < 2 or argv[1] not in COMMANDS:
+        lines = "\n".join(f"  {k:9s} {v}" for k, v in COMMANDS.items())
+        print(f"usage: tfgan-latent COMMAND [--flags]\ncommands:\n{lines}\n"
+              "`tfgan-latent train --helpfull` lists every flag.", file=sys.stderr)
+        sys.exit(2)
+    command = argv.pop(1)
+    define_flags()
+    if command in ("train", "demo", "evaluate"):
+        # Logical CPU devices must exist before TensorFlow initialises its runtime.
+        _preparse_cpu_devices(argv)
+    app.run(lambda a: sys.exit(main(a, command)), argv=argv)
+
+
+def _preparse_cpu_devices(argv):
+    for arg in argv:
+        if arg.startswith("--cpu_devices="):
+            from tfgan_latent.train.strategy import configure_cpu_devices
+            configure_cpu_devices(int(arg.split("=", 1)[1]))

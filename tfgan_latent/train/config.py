@@ -1,0 +1,111 @@
+"""Run configuration: frozen dataclasses, resolved from flags and written as config.json."""
+import dataclasses
+import json
+from pathlib import Path
+
+DISTRIBUTE = ("none", "mirrored", "multiworker")
+
+# Fields a rerun may change without invalidating its checkpoints.
+RESUMABLE_FIELDS = frozenset({
+    "steps", "export_dir", "log_every", "sample_every", "checkpoint_every",
+    "keep_checkpoints", "steps_per_execution", "verbose", "distribute", "cpu_devices",
+    "data_dir", "download",
+})
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    """What to train, on what, for how long, and where results go (the CLI contract)."""
+
+    model: str = "dcgan"
+    dataset: str = "shapes"
+    steps: int = 2000
+    batch_size: int = 64
+    seed: int = 0
+    out: str = ""  # default: runs/<model>_<dataset>
+    image_size: int = 32
+    export_dir: str = ""  # default: saved_models/<model>_<dataset>
+    distribute: str = "none"
+    cpu_devices: int = 0  # >1: split the CPU into this many logical devices (mirrored tests)
+    log_every: int = 50
+    sample_every: int = 500
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 3
+    steps_per_execution: int = 1
+    data_dir: str = ""
+    download: bool = False
+    crop: str = "rfgan"  # CelebA crop preset (tfgan_latent.data.CELEBA_CROPS)
+    num_images: int = 5000  # size of the embedded `shapes` set
+    toy_std: float = 0.0  # 2-D sets: mode std (swiss_roll: noise); 0 = the set's paper default
+    ring_radius: float = 2.0  # ring8 radius (research/rfgan.md §1.3: Metz et al. 2016)
+    verbose: int = 2
+
+    def resolved(self):
+        """Fills the path defaults and validates every field."""
+        tag = f"{self.model}_{self.dataset}".replace("/", "_")
+        cfg = dataclasses.replace(
+            self,
+            out=self.out or str(Path("runs") / tag),
+            export_dir=self.export_dir or str(Path("saved_models") / tag),
+        )
+        cfg.validate()
+        return cfg
+
+    def toy_params(self):
+        """Keyword arguments for the 2-D samplers (only those the user changed)."""
+        params = {}
+        if self.dataset == "ring8":
+            params["radius"] = self.ring_radius
+        if self.toy_std > 0:
+            params["noise" if self.dataset == "swiss_roll" else "std"] = self.toy_std
+        return params
+
+    def validate(self):
+        for name in ("steps", "batch_size", "image_size", "log_every", "sample_every",
+                     "checkpoint_every", "keep_checkpoints", "steps_per_execution", "num_images"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"--{name} must be a positive integer, got {value!r}.")
+        for name in ("sample_every", "checkpoint_every"):
+            if getattr(self, name) % self.log_every:
+                raise ValueError(
+                    f"--{name}={getattr(self, name)} must be a multiple of --log_every="
+                    f"{self.log_every} (samples and checkpoints are taken at log steps)."
+                )
+        if self.distribute not in DISTRIBUTE:
+            raise ValueError(f"--distribute must be one of {DISTRIBUTE}, got {self.distribute!r}.")
+        if self.toy_std < 0 or self.ring_radius <= 0:
+            raise ValueError("--toy_std must be >= 0 and --ring_radius > 0.")
+        if self.cpu_devices < 0:
+            raise ValueError(f"--cpu_devices must be >= 0, got {self.cpu_devices!r}.")
+
+
+def to_json(run_cfg, model_cfg):
+    return {"run": dataclasses.asdict(run_cfg), "model": dataclasses.asdict(model_cfg)}
+
+
+def write_config(path, run_cfg, model_cfg):
+    Path(path).write_text(json.dumps(to_json(run_cfg, model_cfg), indent=2, sort_keys=True) + "\n")
+
+
+def check_resume_compatible(path, run_cfg, model_cfg):
+    """Raises if the run in ``path`` was made with settings that change what is trained."""
+    stored = json.loads(Path(path).read_text())
+    current = to_json(run_cfg, model_cfg)
+    diffs = []
+    for section in ("run", "model"):
+        for key in sorted(set(stored.get(section, {})) | set(current[section])):
+            if section == "run" and key in RESUMABLE_FIELDS:
+                continue
+            old, new = stored.get(section, {}).get(key), current[section].get(key)
+            if isinstance(old, list):
+                old = list(old)
+            if isinstance(new, tuple):
+                new = list(new)
+            if old != new:
+                diffs.append(f"{key}: {old!r} -> {new!r}")
+    if diffs:
+        raise ValueError(
+            f"{path} was written by a run with different settings ({'; '.join(diffs)}); "
+            "resuming would mix them. Use another --out or the original flags."
+        )

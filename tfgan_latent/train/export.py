@@ -1,0 +1,50 @@
+"""Generator export for TF Serving (research/env.md §4).
+
+``EXPORT_DIR/<version>/`` with ``serving_default``: input ``z`` float32 ``[None, latent_dim]``
+→ a dict output (``images`` or ``points``) via ``keras.export.ExportArchive``, so the
+signature names are stable. A new export never overwrites an old version: it takes the
+next free version number (TF Serving serves the highest).
+"""
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+
+def next_version_dir(base):
+    base = Path(base)
+    versions = [int(p.name) for p in base.glob("*") if p.is_dir() and p.name.isdigit()]
+    return base / str(max(versions, default=0) + 1)
+
+
+def plain_copy(model):
+    """A copy of ``model`` with ordinary (non-distributed) variables and the same weights.
+
+    Call outside ``strategy.scope()``: the copy then holds no MirroredVariables.
+    """
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def export_generator(generator, latent_dim, base_dir, output_name="images", extra_endpoints=()):
+    """Writes ``generator`` as a SavedModel under ``base_dir/<next version>/``; returns the path.
+
+    Args:
+        extra_endpoints: ``(name, fn(model, z) -> dict)`` pairs for additional signatures.
+    """
+    model = plain_copy(generator)
+    spec = [tf.TensorSpec([None, latent_dim], tf.float32, name="z")]
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(
+        name="serving_default",
+        fn=lambda z: {output_name: model(z, training=False)},
+        input_signature=spec,
+    )
+    for name, fn in extra_endpoints:
+        archive.add_endpoint(name=name, fn=lambda z, fn=fn: fn(model, z), input_signature=spec)
+    path = next_version_dir(base_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    archive.write_out(str(path), verbose=False)
+    return path

@@ -1,0 +1,137 @@
+"""Model registry: name → (config dataclass with paper defaults, builder).
+
+Paper packages add their models with ``register_model``; the CLI exposes every field of
+every registered config dataclass as an absl flag.
+"""
+import dataclasses
+from typing import Callable
+
+import keras
+
+from tfgan_latent import data
+from tfgan_latent.models import nets, variants
+
+
+@dataclasses.dataclass(frozen=True)
+class GANConfig:
+    """Shared net and optimizer settings; defaults are DCGAN's (Radford et al. 2016 §4)."""
+
+    latent_dim: int = 100  # Radford et al. 2016 §4: 100-d z
+    latent_distribution: str = "uniform"  # Radford et al. 2016 Fig. 1: uniform z
+    width: int = 64  # base channels of the DCGAN nets (64 in Radford et al. 2016 Fig. 1)
+    normalization: str = "batch"  # D normalization (Radford et al. 2016 §3)
+    mlp_units: int = 128  # 2-D data MLPs: units per hidden layer (Metz et al. 2016 toy: 128)
+    mlp_layers: int = 3  # 2-D data MLPs: hidden layers
+    g_lr: float = 2e-4  # Radford et al. 2016 §4
+    d_lr: float = 2e-4
+    beta_1: float = 0.5  # Radford et al. 2016 §4
+    beta_2: float = 0.999  # Adam default (Kingma & Ba 2015)
+    d_steps: int = 1  # Goodfellow et al. 2014 Alg. 1, k = 1
+    g_steps: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class LSGANConfig(GANConfig):
+    lsgan_a: float = 0.0  # Mao et al. 2017 Eq. 2 with 0-1 coding (§3.2.3)
+    lsgan_b: float = 1.0
+    lsgan_c: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class DRAGANConfig(GANConfig):
+    gp_weight: float = 10.0  # Kodali et al. 2017: λ = 10
+    perturbation_scale: float = 0.5  # DRAGAN authors' code: 0.5·std(x)·U[0, 1)
+    perturbation: str = "uniform"
+    g_lr: float = 1e-4  # DRAGAN authors' Adam(1e-4, 0.5, 0.9) (research/rfgan.md §1.5)
+    d_lr: float = 1e-4
+    beta_2: float = 0.9
+
+
+@dataclasses.dataclass(frozen=True)
+class WGANGPConfig(GANConfig):
+    latent_dim: int = 128  # Gulrajani et al. 2017, App. (DCGAN-style CIFAR nets: 128-d z)
+    latent_distribution: str = "normal"
+    normalization: str = "layer"  # Gulrajani et al. 2017 §4: no batch norm in the critic
+    gp_weight: float = 10.0  # Gulrajani et al. 2017 Alg. 1: λ = 10
+    d_steps: int = 5  # Alg. 1: n_critic = 5
+    g_lr: float = 1e-4  # Alg. 1: α = 1e-4, β1 = 0, β2 = 0.9
+    d_lr: float = 1e-4
+    beta_1: float = 0.0
+    beta_2: float = 0.9
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    config_cls: type
+    build: Callable  # (run_cfg, model_cfg) -> compiled GAN (called inside the strategy scope)
+    description: str = ""
+
+
+MODELS = {}
+
+
+def register_model(name, config_cls, build, description=""):
+    if name in MODELS:
+        raise ValueError(f"model {name!r} is already registered")
+    MODELS[name] = ModelSpec(name, config_cls, build, description)
+
+
+def get_model_spec(name):
+    _load_paper_models()
+    if name not in MODELS:
+        raise ValueError(f"--model must be one of {sorted(MODELS)}, got {name!r}.")
+    return MODELS[name]
+
+
+def _load_paper_models():
+    """Paper packages register their models on import."""
+    import tfgan_latent.papers  # noqa: F401
+
+
+def build_nets(run_cfg, cfg):
+    """Generator and discriminator for the dataset: MLPs for 2-D points, DCGAN nets for images."""
+    if data.dataset_kind(run_cfg.dataset) == "points":
+        hidden = (cfg.mlp_units,) * cfg.mlp_layers
+        return (nets.mlp_generator(cfg.latent_dim, 2, hidden),
+                nets.mlp_discriminator(2, hidden))
+    channels = data.dataset_channels(run_cfg.dataset)
+    return (nets.dcgan_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.width),
+            nets.dcgan_discriminator(run_cfg.image_size, channels, cfg.width, cfg.normalization))
+
+
+def compile_gan(gan, run_cfg, cfg):
+    gan.compile(
+        g_optimizer=keras.optimizers.Adam(cfg.g_lr, beta_1=cfg.beta_1, beta_2=cfg.beta_2),
+        d_optimizer=keras.optimizers.Adam(cfg.d_lr, beta_1=cfg.beta_1, beta_2=cfg.beta_2),
+        steps_per_execution=run_cfg.steps_per_execution,
+    )
+    return gan
+
+
+def _common(run_cfg, cfg):
+    return dict(
+        latent_dim=cfg.latent_dim, d_steps=cfg.d_steps, g_steps=cfg.g_steps,
+        latent_distribution=cfg.latent_distribution, seed=run_cfg.seed,
+    )
+
+
+def _builder(cls, extra=lambda cfg: {}):
+    def build(run_cfg, cfg):
+        g, d = build_nets(run_cfg, cfg)
+        return compile_gan(cls(g, d, **_common(run_cfg, cfg), **extra(cfg)), run_cfg, cfg)
+    return build
+
+
+register_model("dcgan", GANConfig, _builder(variants.DCGAN),
+               "non-saturating GAN (Goodfellow et al. 2014) with DCGAN nets")
+register_model("lsgan", LSGANConfig, _builder(
+    variants.LSGAN, lambda c: dict(a=c.lsgan_a, b=c.lsgan_b, c=c.lsgan_c)),
+    "least-squares GAN (Mao et al. 2017)")
+register_model("dragan", DRAGANConfig, _builder(
+    variants.DRAGAN, lambda c: dict(gp_weight=c.gp_weight, perturbation_scale=c.perturbation_scale,
+                                    perturbation=c.perturbation)),
+    "DCGAN + DRAGAN penalty (Kodali et al. 2017)")
+register_model("wgan_gp", WGANGPConfig, _builder(
+    variants.WGANGP, lambda c: dict(gp_weight=c.gp_weight)),
+    "WGAN-GP (Gulrajani et al. 2017)")

@@ -1,0 +1,151 @@
+"""``train``: flags → config → registry builds data + model → ``fit`` with callbacks → export."""
+import dataclasses
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from tfgan_latent import data
+from tfgan_latent.train import callbacks as cb
+from tfgan_latent.train import config as config_lib
+from tfgan_latent.train import export as export_lib
+from tfgan_latent.train import registry, samples, strategy as strategy_lib
+from tfgan_latent.train.checkpoints import Checkpointer, RunLock
+
+
+def _segments(start, total, every):
+    """(first step, steps, steps per epoch) pieces so every epoch ends on a multiple of ``every``."""
+    segs, s = [], start
+    if s % every and s < total:
+        n = min(every - s % every, total - s)
+        segs.append((s, n, n))
+        s += n
+    full = (total - s) // every
+    if full:
+        segs.append((s, full * every, every))
+        s += full * every
+    if s < total:
+        segs.append((s, total - s, total - s))
+    return segs
+
+
+def fixed_latents(gan, n, seed):
+    rng = np.random.default_rng(seed + 7919)
+    if gan.latent_distribution == "normal":
+        return rng.standard_normal((n, gan.latent_dim)).astype(np.float32)
+    return rng.uniform(-1.0, 1.0, (n, gan.latent_dim)).astype(np.float32)
+
+
+def resolve_model_config(run_cfg, overrides=None):
+    """The model's config dataclass with its paper defaults and ``overrides`` applied."""
+    spec = registry.get_model_spec(run_cfg.model)
+    overrides = dict(overrides or {})
+    names = {f.name for f in dataclasses.fields(spec.config_cls)}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise ValueError(
+            f"{', '.join('--' + u for u in unknown)} do(es) not apply to --model={run_cfg.model}; "
+            f"its settings are {sorted(names)}."
+        )
+    return dataclasses.replace(spec.config_cls(), **overrides)
+
+
+def build_model(run_cfg, model_cfg):
+    return registry.get_model_spec(run_cfg.model).build(run_cfg, model_cfg)
+
+
+def train(run_cfg, model_cfg=None):
+    """Trains (or resumes) the run described by ``run_cfg``; returns a dict of result paths."""
+    run_cfg = run_cfg.resolved()
+    if run_cfg.dataset not in data.DATASETS:
+        raise ValueError(f"--dataset must be one of {sorted(data.DATASETS)}, got {run_cfg.dataset!r}.")
+    model_cfg = model_cfg or resolve_model_config(run_cfg)
+    index, chief = strategy_lib.worker_index() if run_cfg.distribute == "multiworker" else (0, True)
+    out = Path(run_cfg.out) if chief else Path(run_cfg.out) / f"worker_{index}"
+    with RunLock(out):
+        return _train_locked(run_cfg, model_cfg, out, chief)
+
+
+def _train_locked(run_cfg, model_cfg, out, chief):
+    strategy = strategy_lib.make_strategy(run_cfg.distribute, run_cfg.cpu_devices)
+    replicas = strategy.num_replicas_in_sync
+    if run_cfg.batch_size % replicas:
+        raise ValueError(
+            f"--batch_size={run_cfg.batch_size} must be divisible by the {replicas} replicas."
+        )
+    ckpt_dir, config_path = out / "checkpoints", out / "config.json"
+    if config_path.exists() and ckpt_dir.exists() and any(ckpt_dir.iterdir()):
+        config_lib.check_resume_compatible(config_path, run_cfg, model_cfg)
+
+    keras.utils.set_random_seed(run_cfg.seed)
+    with strategy.scope():
+        gan = build_model(run_cfg, model_cfg)
+    checkpointer = Checkpointer(gan, ckpt_dir, run_cfg.keep_checkpoints)
+    restored = checkpointer.restore_latest()
+    config_lib.write_config(config_path, run_cfg, model_cfg)
+    start = int(keras.ops.convert_to_numpy(gan.step))
+    if restored and run_cfg.verbose:
+        print(f"resuming from {restored} (step {start})", flush=True)
+
+    kind = data.dataset_kind(run_cfg.dataset)
+    sample_dir = out / "samples"
+    sample_dir.mkdir(parents=True, exist_ok=True)
+    fixed_z = fixed_latents(gan, 64 if kind == "images" else 2000, run_cfg.seed)
+    np.save(sample_dir / "fixed_z.npy", fixed_z)
+    real_points = None
+    if kind == "points":
+        real_points = next(iter(_dataset(run_cfg, 2000, 0, seed=run_cfg.seed + 1))).numpy()
+
+    def write_samples(step):
+        fake = keras.ops.convert_to_numpy(gan.generator(fixed_z, training=False))
+        path = sample_dir / f"step_{step:07d}.png"
+        if kind == "points":
+            samples.save_scatter(fake, path, real=real_points, title=f"{run_cfg.model} step {step}")
+        else:
+            samples.save_image_grid(fake, path)
+        return path
+
+    guard = cb.NanGuard()
+    periodic = cb.PeriodicCheckpoint(checkpointer, run_cfg.checkpoint_every, guard)
+    callbacks = [guard, periodic]
+    if chief:
+        callbacks += [
+            cb.MetricsLogger(out / "metrics.jsonl", out / "tensorboard", guard, run_cfg.steps,
+                             verbose=run_cfg.verbose == 2),
+            cb.SampleWriter(write_samples, run_cfg.sample_every, guard),
+        ]
+    for first, n, per_epoch in _segments(start, run_cfg.steps, run_cfg.log_every):
+        ds = _dataset(run_cfg, run_cfg.batch_size * gan.d_steps, first)
+        gan.fit(ds, steps_per_epoch=per_epoch, epochs=n // per_epoch, callbacks=callbacks,
+                verbose=1 if run_cfg.verbose == 1 else 0, shuffle=False)
+        if guard.failure:
+            break
+
+    if guard.failure:
+        key, value, step = guard.failure
+        raise cb.NonFiniteLossError(
+            f"{key} became {value} at step {step}; training stopped. The last good checkpoint "
+            f"is {checkpointer.latest or 'none (no checkpoint was written yet)'}."
+        )
+    end = int(keras.ops.convert_to_numpy(gan.step))
+    if checkpointer.latest is None or not checkpointer.latest.endswith(f"-{end}"):
+        checkpointer.save(end)
+    result = {"out": str(out), "step": end, "checkpoint": checkpointer.latest}
+    if chief:
+        result["samples"] = str(write_samples(end))
+        output = "points" if kind == "points" else "images"
+        result["export"] = str(export_lib.export_generator(
+            gan.generator, gan.latent_dim, run_cfg.export_dir, output,
+            extra_endpoints=gan.export_endpoints()))
+        (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _dataset(run_cfg, batch_size, start_step, seed=None):
+    return data.make_dataset(
+        run_cfg.dataset, batch_size=batch_size, seed=run_cfg.seed if seed is None else seed,
+        start_step=start_step, image_size=run_cfg.image_size, data_dir=run_cfg.data_dir or None,
+        download=run_cfg.download, crop=run_cfg.crop, num_images=run_cfg.num_images,
+        toy_params=run_cfg.toy_params(),
+    )
