@@ -84,7 +84,7 @@ class Checkpointer:
             return None
         try:
             self.checkpoint.restore(path).assert_existing_objects_matched()
-        except (tf.errors.OpError, AssertionError, ValueError) as e:
+        except Exception as e:  # any failure to read it: OpError, IndexError, AssertionError...
             raise CheckpointError(
                 f"checkpoint {path} is corrupt or does not match this model "
                 f"({type(e).__name__}: {str(e).splitlines()[0][:300]}). Delete {directory} to "

@@ -1,0 +1,129 @@
+"""The command line in fresh processes: kill + resume, export for TF Serving, evaluate, errors,
+and MultiWorkerMirroredStrategy with two worker processes on localhost."""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from tests import helpers
+
+TOY = ["--model=wgan_gp", "--dataset=ring8", "--batch_size=32", "--mlp_units=16",
+       "--mlp_layers=2", "--log_every=20", "--checkpoint_every=20", "--sample_every=200", "--verbose=0"]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class CliTest(tf.test.TestCase):
+
+    def test_killed_run_resumes_to_the_uninterrupted_result(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            args = ["train", *TOY, "--steps=600", f"--export_dir={tmp}/export"]
+            proc = helpers.cli(*args, f"--out={tmp}/killed", wait=False)
+            ckpt_dir = Path(tmp) / "killed" / "checkpoints"
+            deadline = time.time() + 120
+            while not (ckpt_dir / "ckpt-40.index").exists():
+                self.assertIsNone(proc.poll(), "the run ended before it could be killed")
+                self.assertLess(time.time(), deadline, "no checkpoint appeared")
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            self.assertEqual(proc.returncode, -signal.SIGKILL)
+            self.assertTrue((Path(tmp) / "killed" / ".lock").exists())  # stale lock left behind
+            self.assertFalse((ckpt_dir / "ckpt-600.index").exists())
+            resumed = helpers.cli(*args, f"--out={tmp}/killed", "--verbose=2")
+            self.assertEqual(resumed.returncode, 0, resumed.stdout + resumed.stderr)
+            self.assertRegex(resumed.stdout, r"resuming from .*ckpt-\d+ \(step \d+\)")
+            straight = helpers.cli(*args, f"--out={tmp}/straight")
+            self.assertEqual(straight.returncode, 0, straight.stderr)
+            helpers.assert_same_checkpoints(self, ckpt_dir / "ckpt-600",
+                                            Path(tmp) / "straight" / "checkpoints" / "ckpt-600")
+
+    def test_export_is_servable_and_evaluate_reports_modes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            res = helpers.cli("train", *TOY, "--steps=40", f"--out={tmp}/run",
+                              f"--export_dir={tmp}/export")
+            self.assertEqual(res.returncode, 0, res.stderr)
+            export = Path(tmp) / "export" / "1"
+            self.assertIn(f"exported generator: {export}", res.stdout)
+            cli_bin = Path(sys.executable).parent / "saved_model_cli"
+            show = subprocess.run([str(cli_bin), "show", "--dir", str(export), "--all"],
+                                  capture_output=True, text=True)
+            self.assertEqual(show.returncode, 0, show.stderr)
+            sig = show.stdout.split("signature_def['serving_default']")[1]
+            self.assertRegex(sig, r"inputs\['z'\] tensor_info:\s+dtype: DT_FLOAT\s+shape: \(-1, 128\)")
+            self.assertRegex(sig, r"outputs\['points'\] tensor_info:\s+dtype: DT_FLOAT\s+shape: \(-1, 2\)")
+            self.assertIn("tensorflow/serving/predict", sig)
+
+            # The SavedModel (loaded here, a different process from the trainer) equals the
+            # generator restored from the run's checkpoint.
+            from tfgan_latent.train.evaluate import load_run
+            _, _, gan = load_run(Path(tmp) / "run")
+            z = np.random.default_rng(0).normal(size=(5, 128)).astype("float32")
+            served = tf.saved_model.load(str(export)).signatures["serving_default"](z=tf.constant(z))
+            self.assertAllClose(served["points"], gan.generate(z), atol=1e-6)
+            with self.assertRaises((ValueError, TypeError, tf.errors.InvalidArgumentError)):
+                tf.saved_model.load(str(export)).signatures["serving_default"](z=tf.zeros((2, 3)))
+
+            ev = helpers.cli("evaluate", f"--run={tmp}/run", "--num_samples=500")
+            self.assertEqual(ev.returncode, 0, ev.stderr)
+            result = json.loads(ev.stdout.strip().splitlines()[-1])
+            self.assertEqual(result["num_modes"], 8)
+            self.assertTrue(0 <= result["modes"] <= 8 and 0.0 <= result["hq_percent"] <= 100.0)
+            self.assertEqual(result["step"], 40)
+
+    def test_demo_defaults_and_clear_errors(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            demo = helpers.cli("demo", "--steps=2", "--log_every=1", "--sample_every=1",
+                               "--checkpoint_every=1", f"--out={tmp}/demo", f"--export_dir={tmp}/exp")
+            self.assertEqual(demo.returncode, 0, demo.stderr)
+            config = json.loads((Path(tmp) / "demo" / "config.json").read_text())
+            self.assertEqual((config["run"]["model"], config["run"]["dataset"],
+                              config["run"]["image_size"], config["model"]["width"]),
+                             ("dcgan", "shapes", 32, 32))
+            self.assertIn("samples: ", demo.stdout)
+            self.assertTrue((Path(tmp) / "exp" / "1" / "saved_model.pb").exists())
+            bad = helpers.cli("train", "--model=nope", f"--out={tmp}/bad")
+            self.assertEqual(bad.returncode, 2)
+            self.assertIn("--model must be one of", bad.stderr)
+            self.assertIn("'wgan_gp'", bad.stderr)
+            self.assertNotIn("Traceback", bad.stderr)
+
+    def test_multiworker_two_processes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            ports = [_free_port(), _free_port()]
+            cluster = {"worker": [f"localhost:{p}" for p in ports]}
+            procs = []
+            for index in range(2):
+                env = {"TF_CONFIG": json.dumps({"cluster": cluster,
+                                                "task": {"type": "worker", "index": index}})}
+                procs.append(helpers.cli("train", *TOY[:-4], "--log_every=2", "--checkpoint_every=2",
+                                         "--sample_every=2", "--verbose=0", "--steps=4",
+                                         "--batch_size=8", "--distribute=multiworker",
+                                         f"--out={tmp}/run", f"--export_dir={tmp}/export",
+                                         env=env, wait=False))
+            outputs = [p.communicate(timeout=300)[0] for p in procs]
+            for p, out in zip(procs, outputs):
+                self.assertEqual(p.returncode, 0, out)
+            self.assertTrue((Path(tmp) / "export" / "1" / "saved_model.pb").exists())
+            chief = Path(tmp) / "run" / "checkpoints" / "ckpt-4"
+            worker = Path(tmp) / "run" / "worker_1" / "checkpoints" / "ckpt-4"
+            helpers.assert_same_checkpoints(self, chief, worker)  # replicas stayed in sync
+            records = (Path(tmp) / "run" / "metrics.jsonl").read_text().splitlines()
+            self.assertEqual([json.loads(r)["step"] for r in records], [2, 4])
+
+
+if __name__ == "__main__":
+    tf.test.main()
