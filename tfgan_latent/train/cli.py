@@ -20,8 +20,8 @@ COMMANDS = {
     "models": "list registered models",
 }
 # The demo: small enough to finish in a few minutes on 2 CPU cores.
-DEMO_DEFAULTS = {"model": "dcgan", "dataset": "shapes", "image_size": 32, "steps": 1200,
-                 "batch_size": 64, "sample_every": 300, "checkpoint_every": 300,
+DEMO_DEFAULTS = {"model": "dcgan", "dataset": "shapes", "image_size": 32, "steps": 2000,
+                 "batch_size": 64, "sample_every": 500, "checkpoint_every": 500,
                  "log_every": 100, "out": "runs/demo"}
 DEMO_MODEL_DEFAULTS = {"width": 32}
 

@@ -7,7 +7,7 @@ import numpy as np  # noqa: E402
 
 
 def image_grid(images, columns=8):
-    """[N, H, W, C] in [-1, 1] → one uint8 [rows·H, columns·W, 3] grid (1-px black gutters)."""
+    """[N, H, W, C] in [-1, 1] → one uint8 [rows·H, columns·W, 3] grid (1-px grey gutters)."""
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 4:
         raise ValueError(f"`images` must be [N, H, W, C], got shape {images.shape}.")
@@ -15,7 +15,7 @@ def image_grid(images, columns=8):
         images = np.repeat(images, 3, axis=-1)
     n, h, w, c = images.shape
     rows = -(-n // columns)
-    grid = np.zeros((rows * (h + 1) + 1, columns * (w + 1) + 1, c), np.uint8)
+    grid = np.full((rows * (h + 1) + 1, columns * (w + 1) + 1, c), 128, np.uint8)
     pixels = np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
     for i, img in enumerate(pixels):
         r, col = divmod(i, columns)
