@@ -1,0 +1,18 @@
+"""Custom Keras layers (all registered serializable under the ``tfgan_latent`` package)."""
+from tfgan_latent.layers.lis_module import LISChain, LISModule, early_stop_probabilities
+from tfgan_latent.layers.tprelu import TPReLU
+from tfgan_latent.layers.weight_norm import (
+    WeightNormConv2D,
+    WeightNormConv2DTranspose,
+    WeightNormDense,
+)
+
+__all__ = [
+    "TPReLU",
+    "WeightNormDense",
+    "WeightNormConv2D",
+    "WeightNormConv2DTranspose",
+    "LISModule",
+    "LISChain",
+    "early_stop_probabilities",
+]

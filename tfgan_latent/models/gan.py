@@ -83,6 +83,12 @@ class GAN(keras.Model):
         self.step = keras.Variable(
             0, dtype="int64", trainable=False, aggregation="only_first_replica", name="step"
         )
+        # (step, tracker index) of the first non-finite tracked value; -1 while all finite.
+        # Kept in-graph so the NaN guard needs no per-step host round trip.
+        self.nonfinite = keras.Variable(
+            [-1, -1], dtype="int64", trainable=False, aggregation="only_first_replica",
+            name="nonfinite",
+        )
         self.trackers = {n: keras.metrics.Mean(name=n) for n in self.tracker_names}
         self.built = True  # sub-models are built; lets fit run under a strategy
 
@@ -233,6 +239,12 @@ class GAN(keras.Model):
         missing = set(self.trackers) - set(logs)
         if missing:
             raise ValueError(f"train_step produced no value for trackers {sorted(missing)}.")
+        finite = tf.math.is_finite(tf.stack([tf.cast(logs[n], tf.float32) for n in self.trackers]))
+        first_bad = tf.stack(
+            [tf.identity(self.step.value), tf.argmin(tf.cast(finite, tf.int32), output_type=tf.int64)]
+        )
+        keep = tf.logical_or(tf.reduce_all(finite), self.nonfinite.value[0] >= 0)
+        self.nonfinite.assign(tf.where(keep, self.nonfinite.value, first_bad))
         results = {}
         vector = isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy)
         for name, tracker in self.trackers.items():

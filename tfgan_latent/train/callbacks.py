@@ -30,25 +30,24 @@ class NonFiniteLossError(RuntimeError):
 
 
 class NanGuard(keras.callbacks.Callback):
-    """Stops training at the first non-finite tracked value and remembers where.
+    """Stops training after a log interval in which a tracked value became NaN/Inf.
 
-    Trackers are running means, so the first step whose own loss is NaN/Inf is the first
-    batch whose logs are non-finite.
+    The model records the first bad (step, tracker) in-graph (``GAN.nonfinite``), so this
+    reads one variable per interval instead of syncing every step. Must come first in the
+    callback list: the checkpoint and sample callbacks skip once ``failure`` is set.
     """
 
     def __init__(self):
         super().__init__()
         self.failure = None
 
-    def on_train_batch_end(self, batch, logs=None):
-        if self.failure is not None:
-            return
-        for key, value in (logs or {}).items():
-            value = np.asarray(value, dtype=np.float64)
-            if not np.all(np.isfinite(value)):
-                self.failure = (key, float(value.reshape(-1)[0]), _step(self.model))
-                self.model.stop_training = True
-                return
+    def on_epoch_end(self, epoch, logs=None):
+        step, index = (int(v) for v in keras.ops.convert_to_numpy(self.model.nonfinite))
+        if step >= 0 and self.failure is None:
+            key = list(self.model.trackers)[index]
+            value = float(np.asarray((logs or {}).get(key, np.nan)).reshape(-1)[0])
+            self.failure = (key, value if not math.isfinite(value) else float("nan"), step)
+            self.model.stop_training = True
 
 
 class MetricsLogger(keras.callbacks.Callback):
