@@ -242,8 +242,8 @@ class WeightNormTest(tf.test.TestCase):
         probe = layer(np.eye(8, dtype="float32").reshape(8, 2, 2, 2)).numpy()[:, 0, 0, :]
         self.assertAllClose(np.sum(probe**2, 0), g**2, rtol=1e-5)
         layer.kernel.assign(3.0 * layer.kernel)
-        self.assertAllClose(layer(np.eye(8, dtype="float32").reshape(8, 2, 2, 2))[:, 0, 0, :], probe,
-                            rtol=1e-5)
+        onehot = np.eye(8, dtype="float32").reshape(8, 2, 2, 2)
+        self.assertAllClose(layer(onehot)[:, 0, 0, :], probe, rtol=1e-5)
 
     def test_conv2d_transpose_matches_numpy(self):
         rng = np.random.default_rng(6)
@@ -255,8 +255,9 @@ class WeightNormTest(tf.test.TestCase):
             randomize(layer, rng)
             v, g, bias = layer.kernel.numpy(), layer.g.numpy(), layer.bias.numpy()
             c = 1.0 / (strides[0] * strides[1])
-            ref = np_conv2d_transpose(x, g[:, None] * np_normalize(v, (0, 1, 3), c), strides, padding)
-            self.assertAllClose(layer(x), ref + bias, atol=1e-4, msg=f"{kernel} {strides} {padding}")
+            effective = g[:, None] * np_normalize(v, (0, 1, 3), c)
+            ref = np_conv2d_transpose(x, effective, strides, padding) + bias
+            self.assertAllClose(layer(x), ref, atol=1e-4, msg=f"{kernel} {strides} {padding}")
 
     def test_conv2d_transpose_stride_factor(self):
         """Effective squared norm per output channel == s_h * s_w * g^2 (1 * g^2 if disabled)."""

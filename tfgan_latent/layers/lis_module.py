@@ -63,7 +63,9 @@ class LISModule(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         if hidden_units is not None and (not isinstance(hidden_units, int) or hidden_units < 1):
-            raise ValueError(f"`hidden_units` must be None or a positive int, got {hidden_units!r}.")
+            raise ValueError(
+                f"`hidden_units` must be None or a positive int, got {hidden_units!r}."
+            )
         self.hidden_units = hidden_units
         self.scale = bool(scale)
         self.use_bias = bool(use_bias)
@@ -131,12 +133,13 @@ class LISChain(keras.layers.Layer):
       a ``tf.distribute`` strategy (all replicas read the same seed state). The state is
       ``seed_generator.state`` (in ``variables``, not ``weights``; ``tf.train.Checkpoint``
       does not follow it, so a trainer that wants a bitwise resume lists it among its
-      checkpoint items, as the GAN base does with its own seed state). Skipped modules are still evaluated and
-      masked with ``where``, so they get zero (not ``None``) gradients and the graph has
-      no data-dependent control flow.
+      checkpoint items, as the GAN base does with its own seed state). Skipped modules
+      are still evaluated and masked with ``where``, so they get zero (not ``None``)
+      gradients and the graph has no data-dependent control flow (``tf.function``,
+      XLA and replicas all see one graph). Same in training with a forced ``num_active``.
     * Inference (``training`` falsy): all ``N`` modules run.
-    * ``num_active=k`` (int or scalar tensor, ``0 <= k <= N``) forces ``K = k`` in either
-      mode (the authors' ``n_execute_lis_layers``). In inference with a Python int the
+    * ``num_active=k`` (int in ``[0, N]``, else ValueError; or a scalar tensor, clipped to
+      ``[0, N]``) forces ``K = k`` in either mode (the authors' ``n_execute_lis_layers``). In inference with a Python int the
       skipped modules are not evaluated at all.
 
     ``call`` returns a dict:
@@ -236,7 +239,7 @@ class LISChain(keras.layers.Layer):
                     f"`num_active` must be in [0, {self.num_modules}], got {num_active}."
                 )
             return int(num_active)
-        return ops.cast(num_active, "int32")
+        return ops.clip(ops.cast(num_active, "int32"), 0, self.num_modules)
 
     def call(self, inputs, training=None, num_active=None):
         k = self._resolve_num_active(training, num_active)
@@ -251,14 +254,17 @@ class LISChain(keras.layers.Layer):
                 z = ops.where(ops.less(i, k), module(z), z)
             latents.append(z)
         k_tensor = ops.convert_to_tensor(k, dtype="int32")
-        active = ops.cast(ops.less(ops.arange(self.num_modules, dtype="int32"), k_tensor), inputs.dtype)
+        index = ops.arange(self.num_modules, dtype="int32")
+        active = ops.cast(ops.less(index, k_tensor), inputs.dtype)
         return {"latent": z, "latents": latents, "num_active": k_tensor, "active": active}
 
     def compute_output_spec(self, inputs, training=None, num_active=None):
-        latent = keras.KerasTensor(inputs.shape, dtype=inputs.dtype)
+        def latent():
+            return keras.KerasTensor(inputs.shape, dtype=inputs.dtype)
+
         return {
-            "latent": latent,
-            "latents": [keras.KerasTensor(inputs.shape, dtype=inputs.dtype) for _ in self.lis_modules],
+            "latent": latent(),
+            "latents": [latent() for _ in range(self.num_modules)],
             "num_active": keras.KerasTensor((), dtype="int32"),
             "active": keras.KerasTensor((self.num_modules,), dtype=inputs.dtype),
         }

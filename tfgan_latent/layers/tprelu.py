@@ -40,7 +40,9 @@ class TPReLU(keras.layers.Layer):
         if alpha_clip is not None:
             alpha_clip = (float(alpha_clip[0]), float(alpha_clip[1]))
             if alpha_clip[0] > alpha_clip[1]:
-                raise ValueError(f"`alpha_clip` must be (low, high) with low <= high, got {alpha_clip}.")
+                raise ValueError(
+                    f"`alpha_clip` must be (low, high) with low <= high, got {alpha_clip}."
+                )
         self.axis = int(axis)
         self.alpha_initializer = keras.initializers.get(alpha_initializer)
         self.threshold_initializer = keras.initializers.get(threshold_initializer)
@@ -52,7 +54,9 @@ class TPReLU(keras.layers.Layer):
         axis = self.axis % rank
         channels = input_shape[axis]
         if channels is None:
-            raise ValueError(f"TPReLU needs a known channel dimension (axis {self.axis}), got {input_shape}.")
+            raise ValueError(
+                f"TPReLU needs a known channel dimension (axis {self.axis}), got {input_shape}."
+            )
         self.alpha = self.add_weight(
             name="alpha", shape=(channels,), initializer=self.alpha_initializer
         )

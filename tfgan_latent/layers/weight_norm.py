@@ -76,16 +76,19 @@ class _WeightNormBase(keras.layers.Layer):
     # ------------------------------------------------------------------ weights
     def _add_weights(self, kernel_shape, fan_in, units):
         bound = self.kernel_init_factor / math.sqrt(fan_in)
-        uniform = keras.initializers.RandomUniform(-bound, bound)
+
+        def uniform():  # a fresh instance per weight: one instance repeats its seed
+            return keras.initializers.RandomUniform(-bound, bound)
+
         self.kernel = self.add_weight(
-            name="kernel", shape=kernel_shape, initializer=self.kernel_initializer or uniform
+            name="kernel", shape=kernel_shape, initializer=self.kernel_initializer or uniform()
         )
         self.g = None
         if self.scale:
             self.g = self.add_weight(name="g", shape=(units,), initializer=self.scale_initializer)
         self.bias = None
         if self.use_bias:
-            default = uniform if self._default_bias_uniform else keras.initializers.Zeros()
+            default = uniform() if self._default_bias_uniform else keras.initializers.Zeros()
             self.bias = self.add_weight(
                 name="bias", shape=(units,), initializer=self.bias_initializer or default
             )
@@ -95,7 +98,9 @@ class _WeightNormBase(keras.layers.Layer):
 
     def _output_scale(self, dtype):
         """Per-output-unit multiplier ``g / sqrt(c ||v||^2 + eps)`` (shape ``[units]``)."""
-        inv = _inverse_norm(self.kernel, self._kernel_axes, self._norm_factor(), self.epsilon, dtype)
+        inv = _inverse_norm(
+            self.kernel, self._kernel_axes, self._norm_factor(), self.epsilon, dtype
+        )
         if self.g is not None:
             inv = inv * ops.cast(self.g, dtype)
         return inv
@@ -119,15 +124,17 @@ class _WeightNormBase(keras.layers.Layer):
     # ------------------------------------------------------------------- config
     def get_config(self):
         config = super().get_config()
-        serialize = keras.initializers.serialize
+        def serialize(initializer):
+            return None if initializer is None else keras.initializers.serialize(initializer)
+
         config.update(
             activation=keras.activations.serialize(self.activation) if self.activation else None,
             scale=self.scale,
             use_bias=self.use_bias,
             epsilon=self.epsilon,
             kernel_init_factor=self.kernel_init_factor,
-            kernel_initializer=None if self.kernel_initializer is None else serialize(self.kernel_initializer),
-            bias_initializer=None if self.bias_initializer is None else serialize(self.bias_initializer),
+            kernel_initializer=serialize(self.kernel_initializer),
+            bias_initializer=serialize(self.bias_initializer),
             scale_initializer=serialize(self.scale_initializer),
         )
         return config
@@ -179,7 +186,9 @@ class WeightNormDense(_WeightNormBase):
     def build(self, input_shape):
         fan_in = input_shape[-1]
         if fan_in is None:
-            raise ValueError(f"WeightNormDense needs a known last input dimension, got {input_shape}.")
+            raise ValueError(
+                f"WeightNormDense needs a known last input dimension, got {input_shape}."
+            )
         self._add_weights((fan_in, self.units), fan_in, self.units)
 
     def call(self, inputs):
@@ -232,7 +241,9 @@ class WeightNormConv2D(_WeightNormBase):
     def build(self, input_shape):
         channels = input_shape[-1]
         if channels is None:
-            raise ValueError(f"WeightNormConv2D needs a known channel dimension, got {input_shape}.")
+            raise ValueError(
+                f"WeightNormConv2D needs a known channel dimension, got {input_shape}."
+            )
         kh, kw = self.kernel_size
         self._add_weights((kh, kw, channels, self.filters), kh * kw * channels, self.filters)
 
@@ -309,7 +320,9 @@ class WeightNormConv2DTranspose(_WeightNormBase):
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
         self.padding = padding
-        self.output_padding = None if output_padding is None else _pair(output_padding, "output_padding")
+        self.output_padding = (
+            None if output_padding is None else _pair(output_padding, "output_padding")
+        )
         self.dilation_rate = _pair(dilation_rate, "dilation_rate")
         self.stride_factor = bool(stride_factor)
 
