@@ -100,7 +100,7 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
 
 
 class SampleWriter(keras.callbacks.Callback):
-    """Writes ``samples/step_XXXXXXX.png`` from a fixed z every ``every`` steps."""
+    """Writes ``samples/step_<7-digit step>.png`` from a fixed z every ``every`` steps."""
 
     def __init__(self, write_fn, every, guard):
         super().__init__()
