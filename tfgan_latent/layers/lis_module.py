@@ -29,6 +29,10 @@ def early_stop_probabilities(num_modules):
     return np.asarray(probs, dtype="float64")
 
 
+# Constructor arguments a chain passes through to each of its modules.
+_MODULE_ARGS = ("hidden_units", "scale", "use_bias", "kernel_init_factor", "epsilon")
+
+
 @keras.saving.register_keras_serializable(package="tfgan_latent")
 class LISModule(keras.layers.Layer):
     """One LIS module: ``z' = z + W2 · TPReLU(W1 · z)``; output shape = input shape.
@@ -108,13 +112,7 @@ class LISModule(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            hidden_units=self.hidden_units,
-            scale=self.scale,
-            use_bias=self.use_bias,
-            kernel_init_factor=self.kernel_init_factor,
-            epsilon=self.epsilon,
-        )
+        config.update({name: getattr(self, name) for name in _MODULE_ARGS})
         return config
 
 
@@ -271,14 +269,6 @@ class LISChain(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            num_modules=self.num_modules,
-            early_stop=self.early_stop,
-            seed=self.seed,
-            hidden_units=self.hidden_units,
-            scale=self.scale,
-            use_bias=self.use_bias,
-            kernel_init_factor=self.kernel_init_factor,
-            epsilon=self.epsilon,
-        )
+        config.update(num_modules=self.num_modules, early_stop=self.early_stop, seed=self.seed)
+        config.update({name: getattr(self, name) for name in _MODULE_ARGS})
         return config

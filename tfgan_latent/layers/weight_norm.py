@@ -203,8 +203,43 @@ class WeightNormDense(_WeightNormBase):
         return config
 
 
+class _WeightNormConvBase(_WeightNormBase):
+    """Shared arguments, checks and config of the two weight-normalized convolutions."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(filters, int) or filters < 1:
+            raise ValueError(f"`filters` must be a positive int, got {filters!r}.")
+        padding = str(padding).lower()
+        if padding not in ("valid", "same"):
+            raise ValueError(f"`padding` must be 'valid' or 'same', got {padding!r}.")
+        self.filters = filters
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = padding
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+
+    def _channels(self, input_shape):
+        if input_shape[-1] is None:
+            raise ValueError(
+                f"{type(self).__name__} needs a known channel dimension, got {input_shape}."
+            )
+        return input_shape[-1]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters,
+            kernel_size=self.kernel_size,
+            strides=self.strides,
+            padding=self.padding,
+            dilation_rate=self.dilation_rate,
+        )
+        return config
+
+
 @keras.saving.register_keras_serializable(package="tfgan_latent")
-class WeightNormConv2D(_WeightNormBase):
+class WeightNormConv2D(_WeightNormConvBase):
     """Weight-normalized 2-D convolution (channels last, no data-dependent init).
 
     The norm of output channel ``o`` is taken over the whole ``[kh, kw, in]`` slice of
@@ -225,25 +260,8 @@ class WeightNormConv2D(_WeightNormBase):
 
     _kernel_axes = (0, 1, 2)
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, **kwargs):
-        super().__init__(**kwargs)
-        if not isinstance(filters, int) or filters < 1:
-            raise ValueError(f"`filters` must be a positive int, got {filters!r}.")
-        padding = str(padding).lower()
-        if padding not in ("valid", "same"):
-            raise ValueError(f"`padding` must be 'valid' or 'same', got {padding!r}.")
-        self.filters = filters
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
-        self.padding = padding
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
-
     def build(self, input_shape):
-        channels = input_shape[-1]
-        if channels is None:
-            raise ValueError(
-                f"WeightNormConv2D needs a known channel dimension, got {input_shape}."
-            )
+        channels = self._channels(input_shape)
         kh, kw = self.kernel_size
         self._add_weights((kh, kw, channels, self.filters), kh * kw * channels, self.filters)
 
@@ -258,20 +276,9 @@ class WeightNormConv2D(_WeightNormBase):
         )
         return self._finish(outputs)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            filters=self.filters,
-            kernel_size=self.kernel_size,
-            strides=self.strides,
-            padding=self.padding,
-            dilation_rate=self.dilation_rate,
-        )
-        return config
-
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
-class WeightNormConv2DTranspose(_WeightNormBase):
+class WeightNormConv2DTranspose(_WeightNormConvBase):
     """Weight-normalized transposed 2-D convolution (channels last, no data-dependent init).
 
     The norm of output channel ``o`` is taken over the ``[kh, kw, :, in]`` slice of the
@@ -310,28 +317,14 @@ class WeightNormConv2DTranspose(_WeightNormBase):
         stride_factor=True,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        if not isinstance(filters, int) or filters < 1:
-            raise ValueError(f"`filters` must be a positive int, got {filters!r}.")
-        padding = str(padding).lower()
-        if padding not in ("valid", "same"):
-            raise ValueError(f"`padding` must be 'valid' or 'same', got {padding!r}.")
-        self.filters = filters
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
-        self.padding = padding
+        super().__init__(filters, kernel_size, strides, padding, dilation_rate, **kwargs)
         self.output_padding = (
             None if output_padding is None else _pair(output_padding, "output_padding")
         )
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
         self.stride_factor = bool(stride_factor)
 
     def build(self, input_shape):
-        channels = input_shape[-1]
-        if channels is None:
-            raise ValueError(
-                f"WeightNormConv2DTranspose needs a known channel dimension, got {input_shape}."
-            )
+        channels = self._channels(input_shape)
         kh, kw = self.kernel_size
         self._add_weights((kh, kw, self.filters, channels), kh * kw * channels, self.filters)
 
@@ -354,13 +347,5 @@ class WeightNormConv2DTranspose(_WeightNormBase):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            filters=self.filters,
-            kernel_size=self.kernel_size,
-            strides=self.strides,
-            padding=self.padding,
-            output_padding=self.output_padding,
-            dilation_rate=self.dilation_rate,
-            stride_factor=self.stride_factor,
-        )
+        config.update(output_padding=self.output_padding, stride_factor=self.stride_factor)
         return config
