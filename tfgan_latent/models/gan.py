@@ -50,6 +50,7 @@ class GAN(keras.Model):
     """
 
     tracker_names = ("d_loss", "g_loss", "d_real", "d_fake")
+    _model_keys = ("generator", "discriminator")  # sub-models in the config and checkpoint
 
     def __init__(
         self,
@@ -173,7 +174,10 @@ class GAN(keras.Model):
 
     def discriminator_losses(self, real, z):
         """Scalars for one D update; must contain ``d_loss`` (the minimised total)."""
-        fake = self.generator(z, training=True)
+        return self.discriminator_losses_on(real, self.generator(z, training=True))
+
+    def discriminator_losses_on(self, real, fake):
+        """``discriminator_losses`` for given fake samples."""
         real_out = self.discriminator(real, training=True)
         fake_out = self.discriminator(fake, training=True)
         d_loss = self.adversarial_d_loss(real_out, fake_out)
@@ -257,7 +261,7 @@ class GAN(keras.Model):
     # ---------------------------------------------------------- checkpoints
     def checkpoint_items(self):
         """Everything a bitwise resume needs, for ``tf.train.Checkpoint``."""
-        return {
+        items = {
             "generator": self.generator,
             "discriminator": self.discriminator,
             "g_optimizer": self.g_optimizer,
@@ -265,6 +269,28 @@ class GAN(keras.Model):
             "seed_state": self.seed_generator.state,
             "step": self.step,
         }
+        return self._with_layer_seeds(items)
+
+    def _with_layer_seeds(self, items):
+        """Adds the seed states of layers with their own ``SeedGenerator`` (dropout, LIS).
+
+        ``tf.train.Checkpoint`` does not follow a layer's ``SeedGenerator``, so without
+        this a resumed run would replay other dropout masks / early-stop draws.
+        """
+        seeds = {}
+        for key in self._model_keys:
+            for layer in getattr(self, key)._flatten_layers(include_self=True, recursive=True):
+                generator = getattr(layer, "seed_generator", None)
+                if isinstance(generator, keras.random.SeedGenerator):
+                    seeds[f"{key}_{len(seeds)}"] = generator.state
+        if seeds:
+            items["layer_seed_states"] = seeds
+        return items
+
+    @property
+    def output_generator(self):
+        """The model samples and exports use (the generator; R-separate: G∘R∘G)."""
+        return self.generator
 
     def export_endpoints(self):
         """Extra ``(name, fn(generator, z) -> dict)`` SavedModel signatures (none here)."""
@@ -273,9 +299,9 @@ class GAN(keras.Model):
     # ------------------------------------------------------------ config
     def get_config(self):
         config = super().get_config()
+        config.update({k: keras.saving.serialize_keras_object(getattr(self, k))
+                       for k in self._model_keys})
         config.update(
-            generator=keras.saving.serialize_keras_object(self.generator),
-            discriminator=keras.saving.serialize_keras_object(self.discriminator),
             latent_dim=self.latent_dim,
             d_steps=self.d_steps,
             g_steps=self.g_steps,
@@ -287,7 +313,7 @@ class GAN(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for key in ("generator", "discriminator"):
+        for key in cls._model_keys:
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
 

@@ -22,16 +22,28 @@ def plain_copy(model):
 
     Call outside ``strategy.scope()``: the copy then holds no MirroredVariables.
     """
-    copy = keras.models.clone_model(model)
+    try:
+        copy = keras.models.clone_model(model)
+    except ValueError:  # subclassed models (LIS, R-separate) rebuild from their config
+        copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(model))
     copy.set_weights(model.get_weights())
     return copy
+
+
+def _endpoint(fn, model, output_name):
+    """``z -> dict`` for one extra signature (a closure: no Python defaults in the trace)."""
+    def endpoint(z):
+        outputs = fn(model, z)
+        return outputs if isinstance(outputs, dict) else {output_name: outputs}
+    return endpoint
 
 
 def export_generator(generator, latent_dim, base_dir, output_name="images", extra_endpoints=()):
     """Writes ``generator`` as a SavedModel under ``base_dir/<next version>/``; returns the path.
 
     Args:
-        extra_endpoints: ``(name, fn(model, z) -> dict)`` pairs for additional signatures.
+        extra_endpoints: ``(name, fn(model, z) -> dict or tensor)`` pairs for additional
+            signatures (a tensor is returned under ``output_name``).
     """
     model = plain_copy(generator)
     spec = [tf.TensorSpec([None, latent_dim], tf.float32, name="z")]
@@ -43,7 +55,7 @@ def export_generator(generator, latent_dim, base_dir, output_name="images", extr
         input_signature=spec,
     )
     for name, fn in extra_endpoints:
-        archive.add_endpoint(name=name, fn=lambda z, fn=fn: fn(model, z), input_signature=spec)
+        archive.add_endpoint(name=name, fn=_endpoint(fn, model, output_name), input_signature=spec)
     path = next_version_dir(base_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     archive.write_out(str(path), verbose=False)

@@ -98,7 +98,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
         real_points = next(iter(_dataset(run_cfg, 2000, 0, seed=run_cfg.seed + 1))).numpy()
 
     def write_samples(step):
-        fake = keras.ops.convert_to_numpy(gan.generator(fixed_z, training=False))
+        fake = keras.ops.convert_to_numpy(gan.output_generator(fixed_z, training=False))
         path = sample_dir / f"step_{step:07d}.png"
         if kind == "points":
             samples.save_scatter(fake, path, real=real_points, title=f"{run_cfg.model} step {step}")
@@ -136,7 +136,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
         result["samples"] = str(write_samples(end))
         output = "points" if kind == "points" else "images"
         result["export"] = str(export_lib.export_generator(
-            gan.generator, gan.latent_dim, run_cfg.export_dir, output,
+            gan.output_generator, gan.latent_dim, run_cfg.export_dir, output,
             extra_endpoints=gan.export_endpoints()))
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result

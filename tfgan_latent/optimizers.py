@@ -1,0 +1,64 @@
+"""Optimizers the papers' code used that Keras does not ship with the same semantics."""
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="tfgan_latent")
+class TorchRMSprop(keras.optimizers.Optimizer):
+    """RMSprop as PyTorch (2017) computes it: epsilon added *outside* the square root.
+
+    ``v <- rho v + (1 - rho) g^2``; ``theta <- theta - lr g / (sqrt(v) + epsilon)``
+    (no momentum, not centred). Keras' ``RMSprop`` instead divides by
+    ``sqrt(v + epsilon)``; the two agree where ``sqrt(v) >> epsilon`` but differ where
+    gradients are tiny: with ``epsilon = 1e-6`` and ``v = 1e-12`` Keras' step is about
+    500x smaller (``1/sqrt(1e-6)`` vs ``1/(1e-6 + 1e-6)``).
+
+    ``active`` (a non-trainable scalar, 1 by default) lets a trainer skip an update
+    exactly: with ``active = 0`` an ``apply`` leaves the variables and ``v`` untouched
+    (a PyTorch loop that does not call ``step()``), so data-dependent "train this
+    iteration or not" decisions need no control flow in the compiled step. Only
+    ``iterations`` still advances.
+
+    Args:
+        learning_rate: float or ``keras.optimizers.schedules.LearningRateSchedule``.
+        rho: decay of the squared-gradient average (PyTorch ``alpha``).
+        epsilon: added to ``sqrt(v)``.
+        **kwargs: standard ``keras.optimizers.Optimizer`` arguments.
+
+    Reference: Jung 2017 (LIS), §3: "RMSprop"; settings ``alpha=0.9, eps=1e-6`` from the
+    authors' ``g_lis/main.py``; update rule of ``torch.optim.RMSprop``.
+    """
+
+    def __init__(self, learning_rate=1e-3, rho=0.9, epsilon=1e-6, name="torch_rmsprop", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        if not 0.0 <= rho < 1.0:
+            raise ValueError(f"`rho` must be in [0, 1), got {rho!r}.")
+        if epsilon < 0:
+            raise ValueError(f"`epsilon` must be >= 0, got {epsilon!r}.")
+        self.rho = float(rho)
+        self.epsilon = float(epsilon)
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        self._velocities = [self.add_variable_from_reference(v, "velocity") for v in var_list]
+        self.active = self.add_variable(
+            (), initializer="ones", aggregation="only_first_replica", name="active"
+        )
+
+    def update_step(self, gradient, variable, learning_rate):
+        dtype = variable.dtype
+        lr = ops.cast(learning_rate, dtype)
+        gradient = ops.cast(gradient, dtype)
+        velocity = self._velocities[self._get_variable_index(variable)]
+        on = ops.greater(ops.cast(self.active, dtype), 0)
+        new_v = self.rho * velocity + (1.0 - self.rho) * ops.square(gradient)
+        step = lr * gradient / (ops.sqrt(new_v) + self.epsilon)
+        self.assign(velocity, ops.where(on, new_v, velocity))
+        self.assign_sub(variable, ops.where(on, step, ops.zeros_like(step)))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(rho=self.rho, epsilon=self.epsilon)
+        return config

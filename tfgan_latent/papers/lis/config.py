@@ -1,0 +1,81 @@
+"""Config dataclasses of the LIS paper's models, with defaults from Jung 2017 and its code.
+
+Learning-rate presets (research/lis.md §1.9): the paper's text and the authors' README
+disagree; ``--preset=paper`` uses the text, ``--preset=code`` the README commands.
+``--lr``, ``--lr_drop_step`` and ``--lr_after_drop`` override single values.
+"""
+import dataclasses
+
+# (learning rate, batches before the drop (0: no drop), learning rate after the drop)
+LR_PRESETS = {
+    "glis": {
+        "paper": (5e-4, 100_000, 1e-4),  # §3.3: 100k batches at 5e-4, then 1e-4 (CelebA 80)
+        "code": (2e-5, 0, 2e-5),  # README G-LIS command: 300k batches at 2e-5
+    },
+    "r_iterative": {
+        "paper": (5e-4, 100_000, 1e-4),  # §3.2: 100k at 5e-4, then 30k at 1e-4
+        "code": (5e-5, 0, 5e-5),  # README R-iterative command: 300k at 5e-5
+    },
+    "r_separate": {
+        # The paper gives no learning rate for R (§3.1 shows 2.5k batches); both
+        # presets use the README's 5e-5 (2,500 iterations).
+        "paper": (5e-5, 0, 5e-5),
+        "code": (5e-5, 0, 5e-5),
+    },
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class LISOptimizerConfig:
+    """RMSprop for every net (§3; code: alpha 0.9, eps 1e-6, PyTorch epsilon placement)."""
+
+    preset: str = "paper"  # "paper" (text) or "code" (README); see LR_PRESETS
+    lr: float = 0.0  # 0: the preset's learning rate
+    lr_drop_step: int = -1  # batches before the drop; -1: the preset's, 0: no drop
+    lr_after_drop: float = 0.0  # 0: the preset's
+    rho: float = 0.9  # code g_lis/main.py: RMSprop alpha=0.9
+    epsilon: float = 1e-6  # code: eps=1e-6, added outside the sqrt (TorchRMSprop)
+
+    def schedule(self, model):
+        """(lr, drop step, lr after) with the preset filled in; validates the preset."""
+        presets = LR_PRESETS[model]
+        if self.preset not in presets:
+            raise ValueError(f"--preset must be one of {sorted(presets)}, got {self.preset!r}.")
+        lr, drop, after = presets[self.preset]
+        return (self.lr or lr, drop if self.lr_drop_step < 0 else self.lr_drop_step,
+                self.lr_after_drop or after)
+
+
+@dataclasses.dataclass(frozen=True)
+class LISNetConfig(LISOptimizerConfig):
+    """App. J nets (images) or their WN+TPReLU MLP counterparts (2-D toy data)."""
+
+    latent_dim: int = 256  # §3: z ~ N(0, I), N_z = 256
+    nfeature: int = 64  # App. J Table 1-2: D starts at 64 filters, G ends at 64
+    nlayer: int = 0  # 0: the code's rule (halvings while size >= 8: 80 -> 4)
+    mlp_units: int = 128  # toy MLPs only (no paper value)
+    mlp_layers: int = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class GLISConfig(LISNetConfig):
+    lis_modules: int = 3  # code default --r_iterations 3; the paper compares 0, 1, 3
+    lambda_r: float = 0.9  # §2.3, code --lambda_r
+    early_stop: bool = True  # §2.3: random early stop in training
+
+
+@dataclasses.dataclass(frozen=True)
+class RIterativeConfig(LISNetConfig):
+    r_iterations: int = 3  # §3.2: N_R = 3
+    lambda_r: float = 0.9  # §3.2
+    r_nfeature: int = 32  # App. J Table 3: R starts at 32 filters
+    r_dropout: float = 0.0  # no dropout stated for R-iterative
+
+
+@dataclasses.dataclass(frozen=True)
+class RSeparateConfig(LISOptimizerConfig):
+    from_run: str = ""  # folder of the finished run whose generator R inverts (required)
+    r_nfeature: int = 32  # App. J Table 3
+    r_dropout: float = 0.1  # §3.1: "10% spatial dropout" (Fig. 8 uses none)
+    r_mlp_units: int = 128  # toy data only
+    r_mlp_layers: int = 3

@@ -1,0 +1,366 @@
+"""G-LIS, R-iterative and R-separate on the shared GAN base (Jung 2017, §2.1-2.3, App. K).
+
+Losses follow the authors' code (research/lis.md §1.1): non-saturating BCE on D's logits
+for D and G, one D step per G step, a fresh z for each.
+"""
+import keras
+import tensorflow as tf
+from keras import ops
+
+from tfgan_latent.layers import LISChain
+from tfgan_latent.models.gan import GAN, _replica_info
+from tfgan_latent.optimizers import TorchRMSprop
+from tfgan_latent.papers.lis.losses import lis_similarity_loss, similarity
+
+_register = keras.saving.register_keras_serializable(package="tfgan_latent")
+
+
+def _check_model(name, value):
+    if not isinstance(value, keras.Model):
+        raise ValueError(f"`{name}` must be a built keras.Model, got {type(value).__name__}.")
+
+
+@_register
+class LISGenerator(keras.Model):
+    """Any generator with a chain of LIS modules in front: ``G(LIS(z))``.
+
+    Args:
+        generator: a built Keras model mapping ``[B, latent_dim]`` to samples.
+        num_modules: LIS modules ``N`` (paper: 0, 1 or 3).
+        early_stop: the random early stop in training (paper: True).
+        seed: seed of the chain's early-stop draws.
+        hidden_units: LIS module width (None: ``latent_dim``, App. J "2x256 neurons").
+        **kwargs: ``keras.Model`` arguments.
+
+    ``call(z, training, num_active)`` returns the samples; ``lis_forward`` also returns
+    the chain's ``latent``, ``latents`` (z'_1..z'_N), ``num_active`` and ``active``.
+
+    Reference: Jung 2017, §2.3 and Fig. 3a (LIS modules before G's first layer).
+    """
+
+    def __init__(self, generator, num_modules=1, early_stop=True, seed=None, hidden_units=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        _check_model("generator", generator)
+        shape = tuple(generator.input_shape)
+        if len(shape) != 2 or shape[-1] is None:
+            raise ValueError(
+                f"`generator` must take z of shape [batch, latent_dim], its input is {shape}."
+            )
+        self.generator = generator
+        self.latent_dim = int(shape[-1])
+        self.num_modules = num_modules
+        self.early_stop = early_stop
+        self.seed = seed
+        self.hidden_units = hidden_units
+        self.lis_chain = LISChain(num_modules, early_stop=early_stop, seed=seed,
+                                  hidden_units=hidden_units, name="lis_chain")
+        self.lis_chain.build((None, self.latent_dim))
+        self.built = True
+
+    def lis_forward(self, z, training=False, num_active=None):
+        out = dict(self.lis_chain(z, training=training, num_active=num_active))
+        out["samples"] = self.generator(out["latent"], training=training)
+        return out
+
+    def call(self, z, training=False, num_active=None):
+        return self.lis_forward(z, training=training, num_active=num_active)["samples"]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            generator=keras.saving.serialize_keras_object(self.generator),
+            num_modules=self.num_modules, early_stop=self.early_stop, seed=self.seed,
+            hidden_units=self.hidden_units,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        return cls(**config)
+
+
+@_register
+class GLIS(GAN):
+    """G-LIS: a GAN whose generator starts with LIS modules trained with the similarity loss.
+
+    ``L_G = BCE(D(G(z'_K)), 1) + sum_{k<=K} lambda_R^k L_R(z, z'_k)`` with the original
+    ``z`` as target and ``K`` from the random early stop; D's fake batch makes its own
+    draw of ``K``. ``lambda_r = 0`` is the paper's ablation (no constraint).
+
+    Args:
+        generator: an ``LISGenerator`` (wrap any generator: ``LISGenerator(g, N)``).
+        discriminator: a model mapping samples to logits ``[B, 1]``.
+        lambda_r: ``lambda_R`` (paper 0.9, §2.3 / code ``--lambda_r``).
+        **kwargs: ``GAN`` arguments (``latent_dim``, ``seed``, ...).
+
+    Reference: Jung 2017, §2.3 (G-LIS), Eq. 2; losses as in the authors' ``g_lis/main.py``.
+    """
+
+    tracker_names = GAN.tracker_names + ("similarity", "lis_active")
+
+    def __init__(self, generator, discriminator, *, lambda_r=0.9, **kwargs):
+        if not isinstance(generator, LISGenerator):
+            raise ValueError(
+                "`generator` must be an LISGenerator (wrap yours: LISGenerator(g, num_modules=N)), "
+                f"got {type(generator).__name__}."
+            )
+        if not lambda_r >= 0:
+            raise ValueError(f"`lambda_r` must be >= 0, got {lambda_r!r}.")
+        super().__init__(generator, discriminator, **kwargs)
+        self.lambda_r = float(lambda_r)
+
+    def generator_losses(self, z):
+        out = self.generator.lis_forward(z, training=True)
+        adversarial = self.adversarial_g_loss(self.discriminator(out["samples"], training=True))
+        sim = lis_similarity_loss(z, out["latents"], out["active"], self.lambda_r)
+        return {"g_loss": adversarial + sim, "similarity": sim,
+                "lis_active": ops.cast(out["num_active"], "float32")}
+
+    def export_endpoints(self):
+        """``lis_latents``: z -> ``latents`` [B, N, latent_dim] = z'_1..z'_N (all modules)."""
+        if self.generator.num_modules == 0:
+            return ()
+
+        def latents(generator, z):
+            return {"latents": ops.stack(generator.lis_forward(z)["latents"], axis=1)}
+
+        return (("lis_latents", latents),)
+
+    def get_config(self):
+        return {**super().get_config(), "lambda_r": self.lambda_r}
+
+
+def _check_torch_rmsprop(name, optimizer):
+    if not isinstance(optimizer, TorchRMSprop):
+        raise ValueError(
+            f"`{name}` must be a TorchRMSprop (its `active` flag skips the updates of "
+            f"iterations that are not trained), got {type(optimizer).__name__}."
+        )
+
+
+@_register
+class RIterative(GAN):
+    """R-iterative: G, D and a reverser R trained together on chains z -> x_0 -> R -> x_1 ...
+
+    Per batch, for ``t = 0..N_R``: the input is ``z_0`` (t = 0) or ``c_t = R(x_{t-1})``
+    (R sees detached images). Iteration ``t`` is trained if an earlier one was, if it
+    is the last, or with probability ``(t + 1) / (N_R + 1)``. A trained iteration runs,
+    in the code's order, a G step on ``x_t = G(stop_grad(c_t))`` (non-saturating), for
+    ``t >= 1`` an R step on ``lambda^t L_R(z_0, c_t) + (1 - lambda^t) BCE(D(G(c_t)), 1)``
+    (after G's update; only R's variables change), and a D step on ``x_t`` and a fresh real
+    batch. So the dataset batch is ``(N_R + 1) * batch_size`` (``d_steps = N_R + 1``).
+    Untrained iterations still compute ``x_t``; their updates are switched off with the
+    optimizers' ``active`` flag (exactly no change), which needs ``TorchRMSprop``.
+
+    Args:
+        generator, discriminator: plain (non-LIS) nets; D returns logits.
+        reverser: a model mapping samples to ``[B, latent_dim]``.
+        iterations: ``N_R`` (paper and code: 3).
+        lambda_r: ``lambda`` (0.9).
+        **kwargs: ``GAN`` arguments except ``d_steps``.
+
+    Reference: Jung 2017, §2.2, App. K Alg. 2; order G -> R -> D, exponent ``t`` (Alg. 2
+    prints ``1 + t``) and the training draw as the authors' ``r_iterative/main.py`` runs
+    them (research/lis.md §1.7).
+    """
+
+    tracker_names = GAN.tracker_names + ("r_loss", "trained_iterations")
+    _model_keys = GAN._model_keys + ("reverser",)
+
+    def __init__(self, generator, discriminator, reverser, *, iterations=3, lambda_r=0.9, **kwargs):
+        if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
+            raise ValueError(f"`iterations` must be an int >= 1, got {iterations!r}.")
+        if not 0.0 <= lambda_r <= 1.0:
+            raise ValueError(f"`lambda_r` must be in [0, 1], got {lambda_r!r}.")
+        if kwargs.pop("d_steps", iterations + 1) != iterations + 1:
+            raise ValueError("R-iterative sets `d_steps` to iterations + 1 itself.")
+        _check_model("reverser", reverser)
+        super().__init__(generator, discriminator, d_steps=iterations + 1, **kwargs)
+        self.reverser = reverser
+        self.iterations = iterations
+        self.lambda_r = float(lambda_r)
+
+    def compile(self, *, g_optimizer, d_optimizer, r_optimizer, **kwargs):
+        super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
+        self.r_optimizer = keras.optimizers.get(r_optimizer)
+        for name in ("g_optimizer", "d_optimizer", "r_optimizer"):
+            _check_torch_rmsprop(name, getattr(self, name))
+        self.r_optimizer.build(self.reverser.trainable_variables)
+
+    def train_probability(self, t):
+        """P(train iteration t | no earlier one trained) = (t + 1) / (N_R + 1)."""
+        return (t + 1) / (self.iterations + 1)
+
+    def _apply(self, optimizer, tape, loss, variables, flag):
+        _, n = _replica_info()
+        optimizer.active.assign(flag)
+        grads = tape.gradient(loss, variables)
+        optimizer.apply([g / n for g in grads], variables)  # gradients are summed over replicas
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        reals = self._split_real(real)
+        z0 = self.sample_latent(ops.shape(reals[0])[0])
+        g_vars, r_vars = self.generator_variables, self.reverser.trainable_variables
+        trained = ops.convert_to_tensor(False)
+        count = ops.convert_to_tensor(0.0)
+        c, x_prev, logs = z0, None, {}
+        for t in range(self.iterations + 1):
+            if t == self.iterations:
+                trained = ops.convert_to_tensor(True)
+            else:
+                u = keras.random.uniform((), seed=self.seed_generator)
+                trained = ops.logical_or(trained, u <= self.train_probability(t))
+            flag = ops.cast(trained, "float32")
+            count = count + flag
+            r_tape = tf.GradientTape()
+            if t > 0:
+                with r_tape:  # R's forward; the tape is entered again for its loss below
+                    c = self.reverser(ops.stop_gradient(x_prev), training=True)
+            with tf.GradientTape() as g_tape:
+                x = self.generator(ops.stop_gradient(c), training=True)
+                g_loss = self.adversarial_g_loss(self.discriminator(x, training=True))
+            self._apply(self.g_optimizer, g_tape, g_loss, g_vars, flag)
+            if t > 0:
+                with r_tape:  # after G's update, as in the code
+                    weight = self.lambda_r**t
+                    fake_out = self.discriminator(self.generator(c, training=True), training=True)
+                    r_loss = weight * similarity(z0, c) + (1.0 - weight) * self.adversarial_g_loss(fake_out)
+            if t > 0:
+                self._apply(self.r_optimizer, r_tape, r_loss, r_vars, flag)
+                logs["r_loss"] = r_loss
+            fake = ops.stop_gradient(x)
+            with tf.GradientTape() as d_tape:
+                d_logs = self.discriminator_losses_on(reals[t], fake)
+            self._apply(self.d_optimizer, d_tape, d_logs["d_loss"], self.discriminator_variables, flag)
+            logs.update(d_logs, g_loss=g_loss)
+            x_prev = x
+        logs["trained_iterations"] = count
+        self.step.assign_add(1)
+        return self._track(logs)
+
+    def checkpoint_items(self):
+        items = super().checkpoint_items()
+        items.update(reverser=self.reverser, r_optimizer=self.r_optimizer)
+        return items
+
+    def get_compile_config(self):
+        return {**super().get_compile_config(),
+                "r_optimizer": keras.saving.serialize_keras_object(self.r_optimizer)}
+
+    def compile_from_config(self, config):
+        self.compile(**{k: keras.saving.deserialize_keras_object(v) for k, v in config.items()})
+
+    def get_config(self):
+        return {**super().get_config(), "iterations": self.iterations, "lambda_r": self.lambda_r,
+                "d_steps": self.iterations + 1}
+
+
+@_register
+class RefinedGenerator(keras.Model):
+    """``z -> G(R(G(z)))``: samples refined by a reverser (Jung 2017, §2.1, Fig. 2)."""
+
+    def __init__(self, generator, reverser, **kwargs):
+        super().__init__(**kwargs)
+        _check_model("generator", generator)
+        _check_model("reverser", reverser)
+        self.generator = generator
+        self.reverser = reverser
+        self.built = True
+
+    def call(self, z, training=False):
+        first = self.generator(z, training=False)
+        return self.generator(self.reverser(first, training=training), training=False)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("generator", "reverser"):
+            config[key] = keras.saving.serialize_keras_object(getattr(self, key))
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "reverser"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+@_register
+class RSeparate(GAN):
+    """R-separate: trains a reverser R on a frozen generator; refined samples are G(R(G(z))).
+
+    Per step: ``z`` from the prior, ``x = G(z)`` with every LIS module run, and one step on
+    ``L_R(z, R(x))`` (target: the original, pre-LIS ``z``) for R only. G and D are frozen;
+    D only scores ``x`` and ``G(R(x))`` for the logs (``BCE(D(.), 0)``, the "D fake loss"
+    the paper compares). Real data are not used.
+
+    Args:
+        generator, discriminator: the finished GAN's nets (frozen).
+        reverser: a model mapping samples to ``[B, latent_dim]``.
+        **kwargs: ``GAN`` arguments (``latent_dim``, ``latent_distribution``, ``seed``).
+
+    Reference: Jung 2017, §2.1, §3.1, App. K Alg. 1; authors' ``g_lis/train_r.py``.
+    """
+
+    tracker_names = ("r_loss", "d_fake_loss", "d_fake_loss_refined")
+    _model_keys = GAN._model_keys + ("reverser",)
+
+    def __init__(self, generator, discriminator, reverser, **kwargs):
+        _check_model("reverser", reverser)
+        super().__init__(generator, discriminator, **kwargs)
+        self.reverser = reverser
+        self.refined = RefinedGenerator(generator, reverser, name="refined_generator")
+
+    @property
+    def output_generator(self):
+        return self.refined
+
+    @property
+    def generator_variables(self):
+        return self.reverser.trainable_variables
+
+    def compile(self, *, r_optimizer, **kwargs):
+        """Stores and builds R's optimizer (the only one: G and D are frozen)."""
+        keras.Model.compile(self, optimizer=None, **kwargs)
+        self.r_optimizer = keras.optimizers.get(r_optimizer)
+        self.r_optimizer.build(self.generator_variables)
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        z = self.sample_latent(ops.shape(real)[0])
+        x = self.generator(z, training=False)
+        with tf.GradientTape() as tape:
+            z_hat = self.reverser(x, training=True)
+            r_loss = similarity(z, z_hat)
+        _, n = _replica_info()
+        grads = tape.gradient(r_loss, self.generator_variables)
+        self.r_optimizer.apply([g / n for g in grads], self.generator_variables)
+        refined = self.generator(z_hat, training=False)
+        logs = {
+            "r_loss": r_loss,
+            "d_fake_loss": ops.mean(ops.softplus(self.discriminator(x, training=False))),
+            "d_fake_loss_refined": ops.mean(ops.softplus(self.discriminator(refined, training=False))),
+        }
+        self.step.assign_add(1)
+        return self._track(logs)
+
+    def checkpoint_items(self):
+        return self._with_layer_seeds({
+            "generator": self.generator, "discriminator": self.discriminator,
+            "reverser": self.reverser, "r_optimizer": self.r_optimizer,
+            "seed_state": self.seed_generator.state, "step": self.step,
+        })
+
+    def export_endpoints(self):
+        """``unrefined``: z -> G(z), next to ``serving_default`` = G(R(G(z)))."""
+        return (("unrefined", lambda refined, z: refined.generator(z)),)
+
+    def get_compile_config(self):
+        return {"r_optimizer": keras.saving.serialize_keras_object(self.r_optimizer)}
+
+    def compile_from_config(self, config):
+        self.compile(r_optimizer=keras.saving.deserialize_keras_object(config["r_optimizer"]))

@@ -1,0 +1,134 @@
+"""App. J networks of Jung 2017: weight-normalized TPReLU generator, discriminator, reverser.
+
+Hidden layers are strict weight norm ("WN": no scale, no bias) followed by a per-channel
+TPReLU; the last layer of each net is "affine WN" (learned scale and bias). All convs are
+4x4, stride 2, padding "same" (PyTorch padding 1 for even sizes). Depth follows the
+authors' rule: ``nlayer`` = number of halvings of the image size while it is >= 8
+(80 -> 4, 64 -> 4, 32 -> 3, 160 -> 5). Layer details: research/lis.md §1.8.
+
+Image coding: the paper's G ends in a sigmoid and its D reads images in [0, 1]. The
+library's images are in [-1, 1], so G maps its sigmoid output by ``2 s - 1`` and D's
+first op maps back by ``(x + 1) / 2``. Both are fixed and parameter-free, so the nets
+are the paper's up to this change of pixel coding. D returns logits; the sigmoid lives
+in the loss (``BCE(sigmoid(l), y)``, the same function, computed stably).
+"""
+import keras
+from keras import layers
+
+from tfgan_latent.layers import TPReLU, WeightNormConv2D, WeightNormConv2DTranspose, WeightNormDense
+
+
+def default_nlayer(image_size):
+    """Halvings of ``image_size`` while it is >= 8 (authors' ``g_lis/main.py``)."""
+    n, s = 0, image_size
+    while s >= 8:
+        s //= 2
+        n += 1
+    return n
+
+
+def _geometry(image_size, nlayer, owner):
+    if not isinstance(image_size, int) or image_size < 8:
+        raise ValueError(f"{owner}: `image_size` must be an int >= 8, got {image_size!r}.")
+    nlayer = nlayer or default_nlayer(image_size)
+    if image_size % 2**nlayer:
+        raise ValueError(
+            f"{owner}: `image_size`={image_size} must be divisible by 2**nlayer={2**nlayer}."
+        )
+    return nlayer, image_size // 2**nlayer
+
+
+def _strict(layer_cls, *args, **kwargs):
+    return layer_cls(*args, scale=False, use_bias=False, **kwargs)
+
+
+def wn_generator(latent_dim=256, image_size=80, channels=3, nfeature=64, nlayer=0, name="generator"):
+    """z [B, latent_dim] -> images [B, S, S, channels] in (-1, 1) (App. J Table 1 without LIS).
+
+    WN dense ``latent_dim -> s0*s0*f`` (raw-kernel init factor 0.01), reshape, TPReLU per
+    channel, then ``nlayer - 1`` WN 4x4/2 transposed convs halving the channels (each +
+    TPReLU), an affine-WN transposed conv to ``channels`` and a sigmoid, where
+    ``f = nfeature * 2**(nlayer - 1)`` and ``s0 = image_size / 2**nlayer``. 80x80:
+    256 -> (5, 5, 512) -> 256 -> 128 -> 64 -> 3, 6,034,310 parameters.
+
+    Reference: Jung 2017, App. J Table 1; authors' ``common/model.py`` (generator).
+    """
+    nlayer, s0 = _geometry(image_size, nlayer, "wn_generator")
+    top = nfeature * 2 ** (nlayer - 1)
+    z = keras.Input((latent_dim,), name="z")
+    x = _strict(WeightNormDense, s0 * s0 * top, kernel_init_factor=0.01, name="project")(z)
+    x = layers.Reshape((s0, s0, top))(x)
+    x = TPReLU(name="project_act")(x)
+    for i in range(1, nlayer):
+        x = _strict(WeightNormConv2DTranspose, top // 2**i, 4, strides=2, padding="same",
+                    name=f"deconv{i}")(x)
+        x = TPReLU(name=f"deconv{i}_act")(x)
+    x = WeightNormConv2DTranspose(channels, 4, strides=2, padding="same", name="to_image")(x)
+    x = layers.Activation("sigmoid", dtype="float32")(x)
+    out = layers.Rescaling(2.0, offset=-1.0, name="to_pm1")(x)
+    return keras.Model(z, out, name=name)
+
+
+def _conv_encoder(x, widths, dropout, name):
+    for i, width in enumerate(widths):
+        x = _strict(WeightNormConv2D, width, 4, strides=2, padding="same", name=f"{name}conv{i}")(x)
+        if dropout and i > 0:  # App. J Table 3 / code: after convs 2..n, before TPReLU
+            x = layers.SpatialDropout2D(dropout, name=f"{name}dropout{i}")(x)
+        x = TPReLU(name=f"{name}conv{i}_act")(x)
+    return x
+
+
+def wn_discriminator(image_size=80, channels=3, nfeature=64, nlayer=0, name="discriminator"):
+    """images [B, S, S, C] in [-1, 1] -> logits [B, 1] (App. J Table 2).
+
+    ``nlayer`` WN 4x4/2 convs with ``nfeature * 2**i`` filters (each + TPReLU), then an
+    affine-WN conv with one filter whose kernel covers the remaining ``s0 x s0`` map.
+    80x80: 64, 128, 256, 512, then 5x5 -> 1; 2,770,306 parameters.
+
+    Reference: Jung 2017, App. J Table 2; authors' ``common/model.py`` (discriminator).
+    """
+    nlayer, s0 = _geometry(image_size, nlayer, "wn_discriminator")
+    x_in = keras.Input((image_size, image_size, channels), name="images")
+    x = layers.Rescaling(0.5, offset=0.5, name="to_01")(x_in)
+    x = _conv_encoder(x, [nfeature * 2**i for i in range(nlayer)], 0.0, "")
+    x = WeightNormConv2D(1, s0, padding="valid", name="score_conv")(x)
+    out = layers.Reshape((1,), dtype="float32", name="score")(x)
+    return keras.Model(x_in, out, name=name)
+
+
+def wn_reverser(latent_dim=256, image_size=80, channels=3, nfeature=32, nlayer=0, dropout=0.0,
+                name="reverser"):
+    """images [B, S, S, C] in [-1, 1] -> z [B, latent_dim] (App. J Table 3).
+
+    Like the discriminator with ``nfeature`` = 32 (the code builds R with half of D's 64),
+    optional spatial dropout after convs 2..n, and a final affine-WN ``s0 x s0`` conv to
+    ``latent_dim`` with no activation. 80x80: 2,329,536 parameters.
+
+    Reference: Jung 2017, §2.1, App. J Table 3 ("10% spatial dropout" in §3.1); authors'
+    ``common/model.py`` (reverser).
+    """
+    nlayer, s0 = _geometry(image_size, nlayer, "wn_reverser")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
+    x_in = keras.Input((image_size, image_size, channels), name="images")
+    x = layers.Rescaling(0.5, offset=0.5, name="to_01")(x_in)
+    x = _conv_encoder(x, [nfeature * 2**i for i in range(nlayer)], dropout, "")
+    x = WeightNormConv2D(latent_dim, s0, padding="valid", name="latent_conv")(x)
+    out = layers.Reshape((latent_dim,), dtype="float32", name="latent")(x)
+    return keras.Model(x_in, out, name=name)
+
+
+def wn_mlp(input_dim, output_dim, units=128, num_layers=3, first_init_factor=1.0, name="mlp"):
+    """WN + TPReLU MLP for 2-D toy data: ``num_layers`` strict-WN dense layers, affine-WN output.
+
+    The toy counterpart of the App. J nets (same layer types; no paper table exists
+    for toy data). ``first_init_factor`` = 0.01 reproduces the generator's first dense.
+    """
+    x_in = keras.Input((input_dim,), name="inputs")
+    x = x_in
+    for i in range(num_layers):
+        x = _strict(WeightNormDense, units, kernel_init_factor=first_init_factor if i == 0 else 1.0,
+                    name=f"dense{i}")(x)
+        x = TPReLU(name=f"dense{i}_act")(x)
+    out = WeightNormDense(output_dim, dtype="float32", name="out")(x)
+    return keras.Model(x_in, out, name=name)

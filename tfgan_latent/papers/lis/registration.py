@@ -1,0 +1,115 @@
+"""Registers ``glis``, ``r_iterative`` and ``r_separate`` with the trainer."""
+import json
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from tfgan_latent import data
+from tfgan_latent.optimizers import TorchRMSprop
+from tfgan_latent.papers.lis import config as lis_config
+from tfgan_latent.papers.lis import nets
+from tfgan_latent.papers.lis.models import GLIS, LISGenerator, RIterative, RSeparate
+from tfgan_latent.train import registry
+from tfgan_latent.train.config import RunConfig
+
+
+def rmsprop(cfg, model, updates_per_batch=1):
+    """TorchRMSprop with the config's (preset) learning rate and optional single drop.
+
+    The drop happens after ``lr_drop_step`` batches; an optimizer applied
+    ``updates_per_batch`` times per batch (R-iterative) counts its steps accordingly.
+    """
+    lr, drop, after = cfg.schedule(model)
+    if drop > 0 and after != lr:
+        lr = keras.optimizers.schedules.PiecewiseConstantDecay(
+            [drop * updates_per_batch - 1], [lr, after])
+    return TorchRMSprop(lr, rho=cfg.rho, epsilon=cfg.epsilon)
+
+
+def build_nets(run_cfg, cfg):
+    """App. J generator and discriminator, or WN+TPReLU MLPs for 2-D data."""
+    if data.dataset_kind(run_cfg.dataset) == "points":
+        return (nets.wn_mlp(cfg.latent_dim, 2, cfg.mlp_units, cfg.mlp_layers, 0.01, name="generator"),
+                nets.wn_mlp(2, 1, cfg.mlp_units, cfg.mlp_layers, name="discriminator"))
+    channels = data.dataset_channels(run_cfg.dataset)
+    return (nets.wn_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.nfeature, cfg.nlayer),
+            nets.wn_discriminator(run_cfg.image_size, channels, cfg.nfeature, cfg.nlayer))
+
+
+def build_reverser(run_cfg, latent_dim, nfeature, nlayer, dropout, mlp_units=128, mlp_layers=3):
+    if data.dataset_kind(run_cfg.dataset) == "points":
+        return nets.wn_mlp(2, latent_dim, mlp_units, mlp_layers, name="reverser")
+    channels = data.dataset_channels(run_cfg.dataset)
+    return nets.wn_reverser(latent_dim, run_cfg.image_size, channels, nfeature, nlayer, dropout)
+
+
+def build_glis(run_cfg, cfg):
+    g, d = build_nets(run_cfg, cfg)
+    g = LISGenerator(g, cfg.lis_modules, early_stop=cfg.early_stop, seed=run_cfg.seed + 1,
+                     name="lis_generator")
+    gan = GLIS(g, d, lambda_r=cfg.lambda_r, latent_dim=cfg.latent_dim, seed=run_cfg.seed)
+    gan.compile(g_optimizer=rmsprop(cfg, "glis"), d_optimizer=rmsprop(cfg, "glis"),
+                steps_per_execution=run_cfg.steps_per_execution)
+    return gan
+
+
+def build_r_iterative(run_cfg, cfg):
+    g, d = build_nets(run_cfg, cfg)
+    r = build_reverser(run_cfg, cfg.latent_dim, cfg.r_nfeature, cfg.nlayer, cfg.r_dropout,
+                       cfg.mlp_units, cfg.mlp_layers)
+    n = cfg.r_iterations
+    gan = RIterative(g, d, r, iterations=n, lambda_r=cfg.lambda_r, latent_dim=cfg.latent_dim,
+                     seed=run_cfg.seed)
+    gan.compile(g_optimizer=rmsprop(cfg, "r_iterative", n + 1),
+                d_optimizer=rmsprop(cfg, "r_iterative", n + 1),
+                r_optimizer=rmsprop(cfg, "r_iterative", n),
+                steps_per_execution=run_cfg.steps_per_execution)
+    return gan
+
+
+def load_finished_run(directory, run_cfg):
+    """The GAN of a finished run folder, restored from its latest checkpoint (in scope)."""
+    directory = Path(directory)
+    config_path = directory / "config.json"
+    if not config_path.is_file():
+        raise ValueError(f"--from_run={directory}: no config.json there; pass a run folder "
+                         "written by `tfgan-latent train`.")
+    stored = json.loads(config_path.read_text())
+    src_run = RunConfig(**stored["run"])
+    for name in ("dataset", "image_size"):
+        if getattr(src_run, name) != getattr(run_cfg, name):
+            raise ValueError(f"--{name}={getattr(run_cfg, name)!r} differs from the --from_run "
+                             f"run's {getattr(src_run, name)!r}; use the same value.")
+    if src_run.model == "r_separate":
+        raise ValueError("--from_run must be a GAN run, not another r_separate run.")
+    spec = registry.get_model_spec(src_run.model)
+    src = spec.build(src_run, spec.config_cls(**stored["model"]))
+    latest = tf.train.latest_checkpoint(str(directory / "checkpoints"))
+    if latest is None:
+        raise ValueError(f"--from_run={directory}: no checkpoint in {directory / 'checkpoints'}.")
+    tf.train.Checkpoint(generator=src.generator, discriminator=src.discriminator) \
+        .restore(latest).expect_partial()
+    return src, stored["model"]
+
+
+def build_r_separate(run_cfg, cfg):
+    if not cfg.from_run:
+        raise ValueError("--model=r_separate needs --from_run=DIR, the folder of a finished run "
+                         "whose generator the reverser learns to invert.")
+    src, src_model = load_finished_run(cfg.from_run, run_cfg)
+    r = build_reverser(run_cfg, src.latent_dim, cfg.r_nfeature, src_model.get("nlayer", 0),
+                       cfg.r_dropout, cfg.r_mlp_units, cfg.r_mlp_layers)
+    gan = RSeparate(src.generator, src.discriminator, r, latent_dim=src.latent_dim,
+                    latent_distribution=src.latent_distribution, seed=run_cfg.seed)
+    gan.compile(r_optimizer=rmsprop(cfg, "r_separate"),
+                steps_per_execution=run_cfg.steps_per_execution)
+    return gan
+
+
+registry.register_model("glis", lis_config.GLISConfig, build_glis,
+                        "G-LIS: LIS modules + similarity loss (Jung 2017 §2.3)")
+registry.register_model("r_iterative", lis_config.RIterativeConfig, build_r_iterative,
+                        "R-iterative: G, D and reverser on z -> x -> R chains (Jung 2017 §2.2)")
+registry.register_model("r_separate", lis_config.RSeparateConfig, build_r_separate,
+                        "R-separate: reverser on a finished generator, G(R(G(z))) (Jung 2017 §2.1)")
