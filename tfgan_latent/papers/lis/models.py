@@ -190,9 +190,24 @@ class RIterative(GAN):
             _check_torch_rmsprop(name, getattr(self, name))
         self.r_optimizer.build(self.reverser.trainable_variables)
 
-    def train_probability(self, t):
-        """P(train iteration t | no earlier one trained) = (t + 1) / (N_R + 1)."""
-        return (t + 1) / (self.iterations + 1)
+    def training_flags(self):
+        """Bool scalars: is iteration ``t = 0..N_R`` trained? One shared draw per batch.
+
+        Trained if an earlier one was, if it is the last, or if ``u <= (t + 1) / (N_R + 1)``
+        (``u ~ U(0, 1)``), so the first trained ``t`` has probabilities
+        ``[1/4, 3/8, 9/32, 3/32]`` for ``N_R = 3``.
+        """
+        flags, trained = [], ops.convert_to_tensor(False)
+        for t in range(self.iterations):
+            u = keras.random.uniform((), seed=self.seed_generator)
+            trained = ops.logical_or(trained, u <= (t + 1) / (self.iterations + 1))
+            flags.append(trained)
+        return flags + [ops.convert_to_tensor(True)]
+
+    def reverser_loss(self, z0, c, fake_logits, t):
+        """``lambda^t L_R(z_0, c_t) + (1 - lambda^t) BCE(D(G(c_t)), 1)`` (code: exponent t)."""
+        weight = self.lambda_r**t
+        return weight * similarity(z0, c) + (1.0 - weight) * self.adversarial_g_loss(fake_logits)
 
     def _apply(self, optimizer, tape, loss, variables, flag):
         _, n = _replica_info()
@@ -205,15 +220,9 @@ class RIterative(GAN):
         reals = self._split_real(real)
         z0 = self.sample_latent(ops.shape(reals[0])[0])
         g_vars, r_vars = self.generator_variables, self.reverser.trainable_variables
-        trained = ops.convert_to_tensor(False)
         count = ops.convert_to_tensor(0.0)
         c, x_prev, logs = z0, None, {}
-        for t in range(self.iterations + 1):
-            if t == self.iterations:
-                trained = ops.convert_to_tensor(True)
-            else:
-                u = keras.random.uniform((), seed=self.seed_generator)
-                trained = ops.logical_or(trained, u <= self.train_probability(t))
+        for t, trained in enumerate(self.training_flags()):
             flag = ops.cast(trained, "float32")
             count = count + flag
             r_tape = tf.GradientTape()
@@ -226,9 +235,8 @@ class RIterative(GAN):
             self._apply(self.g_optimizer, g_tape, g_loss, g_vars, flag)
             if t > 0:
                 with r_tape:  # after G's update, as in the code
-                    weight = self.lambda_r**t
                     fake_out = self.discriminator(self.generator(c, training=True), training=True)
-                    r_loss = weight * similarity(z0, c) + (1.0 - weight) * self.adversarial_g_loss(fake_out)
+                    r_loss = self.reverser_loss(z0, c, fake_out, t)
             if t > 0:
                 self._apply(self.r_optimizer, r_tape, r_loss, r_vars, flag)
                 logs["r_loss"] = r_loss

@@ -1,0 +1,349 @@
+"""LIS models (Jung 2017): App. J nets, similarity loss, G-LIS / R-iterative / R-separate.
+
+References are numpy formulas, closed forms and the parameter counts of App. J computed
+layer by layer here (research/lis.md §1.8, §3 checks 10-20).
+"""
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_latent.optimizers import TorchRMSprop
+from tfgan_latent.papers.lis import (
+    GLIS, LISGenerator, RefinedGenerator, RIterative, lis_similarity_loss, nets, similarity,
+)
+from tfgan_latent.papers.lis.config import GLISConfig, RIterativeConfig
+from tfgan_latent.papers.lis.registration import rmsprop
+from tfgan_latent.train import runner
+from tests import helpers
+
+TINY = {"points": dict(latent_dim=4, mlp_units=16, mlp_layers=2),
+        "images": dict(latent_dim=16, nfeature=8)}
+
+
+def lis_run(tmp, model="glis", dataset="ring8", steps=4, overrides=None, **kwargs):
+    run = helpers.tiny_run(tmp, model=model, dataset=dataset, steps=steps, **kwargs)
+    kind = "points" if dataset == "ring8" else "images"
+    extra = {"r_nfeature": 8} if model == "r_iterative" and kind == "images" else {}
+    return run, runner.resolve_model_config(run, {**TINY[kind], **extra, **(overrides or {})})
+
+
+def np_tprelu(x, a, b):
+    return np.where(x > b, x, b + np.clip(a, 0, 1) * (x - b))
+
+
+def np_lis_module(z, module):
+    w1 = keras.ops.convert_to_numpy(module.dense_1.effective_kernel())
+    w2 = keras.ops.convert_to_numpy(module.dense_2.effective_kernel())
+    a, b = (v.numpy() for v in (module.tprelu.alpha, module.tprelu.threshold))
+    return z + np_tprelu(z @ w1, a, b) @ w2
+
+
+# ------------------------------------------------------------------ App. J nets
+def appendix_j_counts(size, latent=256, nf=64, nf_r=32, channels=3, nlayer=4):
+    """Parameters of App. J Tables 1-3, layer by layer (WN hidden layers: kernel only;
+    TPReLU: 2 per channel; affine-WN last layers: kernel + g + b)."""
+    s0 = size // 2**nlayer
+    top = nf * 2 ** (nlayer - 1)
+    g = latent * s0 * s0 * top + 2 * top  # dense + TPReLU over `top` channels
+    for i in range(1, nlayer):
+        cin, cout = top // 2 ** (i - 1), top // 2**i
+        g += 16 * cin * cout + 2 * cout
+    g += 16 * nf * channels + 2 * channels  # affine-WN convT to RGB
+
+    def encoder(first, out_units):
+        total, cin = 0, channels
+        for i in range(nlayer):
+            cout = first * 2**i
+            total += 16 * cin * cout + 2 * cout
+            cin = cout
+        return total + s0 * s0 * cin * out_units + 2 * out_units
+
+    module = 2 * latent * latent + 2 * latent  # two WN FCs without bias + TPReLU
+    return g, encoder(nf, 1), encoder(nf_r, latent), module
+
+
+class AppendixJNetsTest(tf.test.TestCase):
+
+    def test_80x80_parameter_counts(self):
+        g, d, r, module = appendix_j_counts(80)
+        self.assertEqual((g, d, r, module), (6_034_310, 2_770_306, 2_329_536, 131_584))  # lis.md §1.8
+        base = nets.wn_generator(256, 80)
+        for n in (0, 1, 3):
+            wrapped = LISGenerator(base, n)
+            self.assertEqual(wrapped.count_params(), g + n * module, msg=f"N={n}")
+        self.assertEqual(nets.wn_discriminator(80).count_params(), d)
+        self.assertEqual(nets.wn_reverser(256, 80, dropout=0.1).count_params(), r)
+
+    def test_shapes_and_ranges(self):
+        z = np.random.default_rng(0).normal(size=(2, 32)).astype("float32")
+        for size, nlayer, first in ((80, 4, 5), (64, 4, 4), (32, 3, 4)):  # lis.md §1.8
+            with self.subTest(size=size):
+                self.assertEqual(nets.default_nlayer(size), nlayer)
+                g = nets.wn_generator(32, size, nfeature=8)
+                self.assertEqual(g.get_layer("project_act").output.shape[1], first)
+                x = g(z).numpy()
+                self.assertEqual(x.shape, (2, size, size, 3))
+                self.assertTrue(np.all(np.abs(x) < 1))
+                self.assertEqual(nets.wn_discriminator(size, nfeature=8)(x).shape, (2, 1))
+                self.assertEqual(nets.wn_reverser(32, size, nfeature=8)(x).shape, (2, 32))
+
+    def test_reverser_dropout_only_after_convs_2_to_n_and_only_in_training(self):
+        r = nets.wn_reverser(8, 32, nfeature=4, dropout=0.5)
+        drops = [l.name for l in r.layers if isinstance(l, keras.layers.SpatialDropout2D)]
+        self.assertEqual(drops, ["dropout1", "dropout2"])  # nlayer 3: after convs 2 and 3
+        x = np.random.default_rng(1).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+        self.assertAllEqual(r(x, training=False), r(x, training=False))
+        self.assertNotAllClose(r(x, training=True), r(x, training=False))
+
+    def test_bad_sizes_are_named(self):
+        with self.assertRaisesRegex(ValueError, "`image_size`=40 must be divisible"):
+            nets.wn_generator(8, 40, nlayer=4)
+        with self.assertRaisesRegex(ValueError, "`image_size` must be an int >= 8"):
+            nets.wn_discriminator(4)
+
+
+# ------------------------------------------------------------- similarity loss
+class SimilarityLossTest(tf.test.TestCase):
+
+    def test_weights_and_original_z_vs_numpy(self):
+        rng = np.random.default_rng(0)
+        z = rng.normal(size=(5, 6)).astype("float32")
+        latents = [rng.normal(size=(5, 6)).astype("float32") for _ in range(3)]
+        for active in ([1, 1, 1], [1, 1, 0], [0, 0, 0]):
+            expected = sum(0.9**k * a * np.mean((zk - z) ** 2)
+                           for k, (zk, a) in enumerate(zip(latents, active), start=1))
+            got = lis_similarity_loss(z, latents, np.asarray(active, "float32"), 0.9)
+            self.assertAllClose(got, expected, rtol=1e-6)
+        self.assertAllClose(similarity(z, latents[0]), np.mean((latents[0] - z) ** 2))
+
+    def test_gradient_routing_and_lambda_zero(self):
+        chain_gen = LISGenerator(nets.wn_mlp(4, 2, 8, 1, name="g"), 3, seed=0)
+        modules = chain_gen.lis_chain.lis_modules
+        z = tf.constant(np.random.default_rng(2).normal(size=(16, 4)), tf.float32)
+
+        def grads(active, lam):
+            with tf.GradientTape() as tape:
+                out = chain_gen.lis_forward(z, training=True, num_active=3)
+                loss = lis_similarity_loss(z, out["latents"], tf.constant(active, tf.float32), lam)
+            gs = tape.gradient(loss, [m.trainable_variables for m in modules])
+            return loss, [max(float(tf.reduce_max(tf.abs(g))) for g in group) for group in gs]
+
+        loss, norms = grads([1, 0, 0], 0.9)  # only module 1's term: modules 2, 3 untouched
+        self.assertGreater(norms[0], 0)
+        self.assertEqual(norms[1:], [0.0, 0.0])
+        loss, norms = grads([1, 1, 1], 0.0)
+        self.assertEqual(float(loss), 0.0)
+        self.assertEqual(norms, [0.0, 0.0, 0.0])
+
+
+# ------------------------------------------------------------------- optimizer
+class TorchRMSpropTest(tf.test.TestCase):
+
+    def test_two_steps_vs_numpy_and_skip(self):
+        var = keras.Variable(np.array([1.0, -2.0, 0.5], "float32"))
+        opt = TorchRMSprop(0.01, rho=0.9, epsilon=1e-6)
+        opt.build([var])
+        theta, v = var.numpy().astype("float64"), np.zeros(3)
+        for g in ([0.3, -1e-7, 2.0], [0.1, 0.5, -1.0]):
+            opt.apply([tf.constant(g, tf.float32)], [var])
+            v = 0.9 * v + 0.1 * np.square(g)
+            theta = theta - 0.01 * np.asarray(g) / (np.sqrt(v) + 1e-6)
+            self.assertAllClose(var.numpy(), theta, rtol=1e-6)
+        before = var.numpy().copy(), opt._velocities[0].numpy().copy()
+        opt.active.assign(0.0)
+        opt.apply([tf.constant([5.0, 5.0, 5.0])], [var])
+        self.assertAllEqual(var.numpy(), before[0])
+        self.assertAllEqual(opt._velocities[0].numpy(), before[1])
+
+    def test_presets_and_drop(self):
+        cfg = GLISConfig()
+        sched = rmsprop(cfg, "glis")._learning_rate  # step = updates applied before this one
+        self.assertAllClose(sched(99_999), 5e-4)  # §3.3: 100k batches at 5e-4
+        self.assertAllClose(sched(100_000), 1e-4)
+        sched4 = rmsprop(RIterativeConfig(), "r_iterative", 4)._learning_rate
+        self.assertAllClose(sched4(399_999), 5e-4)
+        self.assertAllClose(sched4(400_000), 1e-4)
+        code = rmsprop(GLISConfig(preset="code"), "glis")
+        self.assertAllClose(code.learning_rate, 2e-5)
+        with self.assertRaisesRegex(ValueError, "--preset must be one of"):
+            rmsprop(GLISConfig(preset="mine"), "glis")
+
+
+# --------------------------------------------------------------------- models
+def _tiny_glis(n=3, lambda_r=0.9):
+    g = LISGenerator(nets.wn_mlp(4, 2, 8, 1, 0.01, name="g"), n, seed=3)
+    d = nets.wn_mlp(2, 1, 8, 1, name="d")
+    gan = GLIS(g, d, lambda_r=lambda_r, latent_dim=4, seed=0)
+    gan.compile(g_optimizer=TorchRMSprop(1e-3), d_optimizer=TorchRMSprop(1e-3))
+    return gan
+
+
+class GLISTest(tf.test.TestCase):
+
+    def test_generator_loss_vs_numpy(self):
+        gan = _tiny_glis()
+        z = np.random.default_rng(4).normal(size=(32, 4)).astype("float32")
+        seen = set()
+        for _ in range(12):
+            logs = gan.generator_losses(tf.constant(z))
+            k = int(logs["lis_active"])
+            seen.add(k)
+            lat, sim = z, 0.0
+            for i, module in enumerate(gan.generator.lis_chain.lis_modules[:k], start=1):
+                lat = np_lis_module(lat, module)
+                sim += 0.9**i * np.mean((lat - z) ** 2)
+            logits = gan.discriminator(gan.generator.generator(lat)).numpy()
+            adversarial = np.mean(np.logaddexp(0.0, -logits))  # -log sigmoid
+            self.assertAllClose(logs["similarity"], sim, rtol=1e-4, atol=1e-6)
+            self.assertAllClose(logs["g_loss"], adversarial + sim, rtol=1e-4, atol=1e-6)
+        self.assertGreater(len(seen), 1)  # the early stop varies K
+
+    def test_wrapping_any_generator_and_bad_inputs(self):
+        with self.assertRaisesRegex(ValueError, "`generator` must be an LISGenerator"):
+            GLIS(nets.wn_mlp(4, 2, 8, 1), nets.wn_mlp(2, 1, 8, 1), latent_dim=4)
+        with self.assertRaisesRegex(ValueError, "`lambda_r` must be >= 0"):
+            _tiny_glis(lambda_r=-1.0)
+        with self.assertRaisesRegex(ValueError, r"`generator` must take z of shape"):
+            LISGenerator(nets.wn_discriminator(16, nfeature=4), 1)
+        dcgan = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])
+        wrapped = LISGenerator(dcgan, 2)
+        self.assertEqual(wrapped(np.zeros((2, 6), "float32")).shape, (2, 3))
+
+    def test_lis_generator_round_trip(self):
+        gen = LISGenerator(nets.wn_mlp(4, 2, 8, 1, name="g"), 2, seed=5, name="lis_g")
+        copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(gen))
+        copy.set_weights(gen.get_weights())
+        z = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
+        self.assertAllClose(copy(z), gen(z))
+        self.assertEqual(copy.num_modules, 2)
+        refined = RefinedGenerator(gen, nets.wn_mlp(2, 4, 8, 1, name="r"))
+        copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(refined))
+        copy.set_weights(refined.get_weights())
+        self.assertAllClose(copy(z), refined(z))
+        self.assertAllClose(refined(z), gen(refined.reverser(gen(z))))  # G(R(G(z)))
+
+
+class RIterativeTest(tf.test.TestCase):
+
+    def _gan(self, **kwargs):
+        g, d, r = (nets.wn_mlp(4, 2, 8, 1, name="g"), nets.wn_mlp(2, 1, 8, 1, name="d"),
+                   nets.wn_mlp(2, 4, 8, 1, name="r"))
+        return RIterative(g, d, r, latent_dim=4, seed=1, **kwargs)
+
+    def test_first_trained_iteration_distribution(self):
+        gan = self._gan(iterations=3)
+        draws = 3000
+        flags = np.array([[bool(f) for f in gan.training_flags()] for _ in range(draws)])
+        self.assertTrue(np.all(np.diff(flags.astype(int), axis=1) >= 0))  # once on, stays on
+        self.assertTrue(np.all(flags[:, -1]))
+        first = np.argmax(flags, axis=1)
+        expected = np.array([1 / 4, 3 / 8, 9 / 32, 3 / 32]) * draws  # lis.md §1.7
+        chi2 = np.sum((np.bincount(first, minlength=4) - expected) ** 2 / expected)
+        self.assertLess(chi2, 16.27)  # chi-square(3) 99.9% quantile
+
+    def test_reverser_loss_vs_numpy(self):
+        gan = self._gan(lambda_r=0.9)
+        rng = np.random.default_rng(0)
+        z0, c = rng.normal(size=(2, 6, 4)).astype("float32")
+        logits = rng.normal(size=(6, 1)).astype("float32")
+        for t in (1, 2, 3):
+            w = 0.9**t  # code exponent t (Alg. 2 prints 1 + t)
+            expected = w * np.mean((c - z0) ** 2) + (1 - w) * np.mean(np.logaddexp(0, -logits))
+            self.assertAllClose(gan.reverser_loss(z0, c, logits, t), expected, rtol=1e-6)
+
+    def test_needs_torch_rmsprop_and_valid_arguments(self):
+        gan = self._gan()
+        with self.assertRaisesRegex(ValueError, "`g_optimizer` must be a TorchRMSprop"):
+            gan.compile(g_optimizer="adam", d_optimizer=TorchRMSprop(), r_optimizer=TorchRMSprop())
+        with self.assertRaisesRegex(ValueError, "`iterations` must be an int >= 1"):
+            self._gan(iterations=0)
+
+
+# ------------------------------------------------------------ through train()
+class LISTrainingTest(tf.test.TestCase):
+
+    def test_resume_bitwise(self):
+        # G-LIS: the chain's early-stop seed; R-iterative with dropout: R's dropout seed.
+        for model, dataset, over in (("glis", "ring8", {}),
+                                     ("r_iterative", "shapes", {"r_dropout": 0.2})):
+            with self.subTest(model=model), tempfile.TemporaryDirectory() as tmp:
+                run, cfg = lis_run(Path(tmp) / "a", model, dataset, 6, over)
+                full = runner.train(run, cfg)
+                run, cfg = lis_run(Path(tmp) / "b", model, dataset, 4, over)
+                runner.train(run, cfg)
+                run, cfg = lis_run(Path(tmp) / "b", model, dataset, 6, over)
+                resumed = runner.train(run, cfg)
+                helpers.assert_same_checkpoints(self, full["checkpoint"], resumed["checkpoint"])
+                keys = helpers.checkpoint_values(resumed["checkpoint"])
+                self.assertTrue(any("layer_seed_states" in k for k in keys))
+
+    def test_mirrored_glis_matches_single_device(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            last = {}
+            for dist in ("none", "mirrored"):
+                run, cfg = lis_run(Path(tmp) / dist, "glis", "ring8", 4,
+                                   distribute=dist, cpu_devices=2)
+                res = runner.train(run, cfg)
+                last[dist] = json.loads((Path(res["out"]) / "metrics.jsonl").read_text()
+                                        .splitlines()[-1])
+            for key in ("d_loss", "g_loss", "similarity", "lis_active"):
+                self.assertAllClose(last["none"][key], last["mirrored"][key], rtol=1e-4, atol=1e-5)
+
+    def test_export_signatures_and_r_separate(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, cfg = lis_run(Path(tmp) / "g", "glis", "ring8", 4)
+            res = runner.train(run, cfg)
+            loaded = tf.saved_model.load(res["export"])
+            self.assertEqual(sorted(loaded.signatures), ["lis_latents", "serving_default"])
+            gan = runner.build_model(run, cfg)
+            tf.train.Checkpoint(**gan.checkpoint_items()).restore(res["checkpoint"]).expect_partial()
+            z = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+            lat = z
+            chain = []
+            for module in gan.generator.lis_chain.lis_modules:  # all modules in inference
+                lat = np_lis_module(lat, module)
+                chain.append(lat)
+            served = loaded.signatures["lis_latents"](z=tf.constant(z))["latents"].numpy()
+            self.assertEqual(served.shape, (5, 3, 4))
+            self.assertAllClose(served, np.stack(chain, axis=1), rtol=1e-5, atol=1e-6)
+            points = loaded.signatures["serving_default"](z=tf.constant(z))["points"]
+            self.assertAllClose(points, gan.generator.generator(lat), rtol=1e-5, atol=1e-6)
+
+            shown = subprocess.run(
+                [str(Path(sys.executable).parent / "saved_model_cli"), "show", "--dir", res["export"], "--all"],
+                capture_output=True, text=True)
+            if shown.returncode == 0:
+                self.assertIn("signature_def['lis_latents']", shown.stdout)
+                self.assertIn("(-1, 3, 4)", shown.stdout)
+
+            rrun = helpers.tiny_run(Path(tmp) / "r", model="r_separate", dataset="ring8", steps=4)
+            rcfg = runner.resolve_model_config(rrun, {"from_run": res["out"], "r_mlp_units": 8,
+                                                      "r_mlp_layers": 1})
+            rres = runner.train(rrun, rcfg)
+            rgan = runner.build_model(rrun, rcfg)
+            tf.train.Checkpoint(**rgan.checkpoint_items()).restore(rres["checkpoint"]).expect_partial()
+            # G and D are frozen: identical to the source run's final weights.
+            for a, b in zip(rgan.generator.get_weights(), gan.generator.get_weights()):
+                self.assertAllEqual(a, b)
+            refined = tf.saved_model.load(rres["export"])
+            self.assertEqual(sorted(refined.signatures), ["serving_default", "unrefined"])
+            x = gan.generator(z)
+            expect = gan.generator(rgan.reverser(x))
+            self.assertAllClose(refined.signatures["serving_default"](z=tf.constant(z))["points"],
+                                expect, rtol=1e-5, atol=1e-5)
+            self.assertAllClose(refined.signatures["unrefined"](z=tf.constant(z))["points"], x,
+                                rtol=1e-5, atol=1e-6)
+
+    def test_r_separate_needs_a_run(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run = helpers.tiny_run(tmp, model="r_separate", dataset="ring8", steps=2)
+            with self.assertRaisesRegex(ValueError, "needs --from_run"):
+                runner.train(run, runner.resolve_model_config(run))
+            with self.assertRaisesRegex(ValueError, "no config.json"):
+                runner.train(run, runner.resolve_model_config(run, {"from_run": tmp}))
