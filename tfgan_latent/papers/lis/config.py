@@ -62,6 +62,7 @@ class GLISConfig(LISNetConfig):
     lis_modules: int = 3  # code default --r_iterations 3; the paper compares 0, 1, 3
     lambda_r: float = 0.9  # §2.3, code --lambda_r
     early_stop: bool = True  # §2.3: random early stop in training
+    lis_hidden: int = 0  # LIS module width; 0: N_z (App. J Table 1: "2x256 neurons")
 
 
 @dataclasses.dataclass(frozen=True)

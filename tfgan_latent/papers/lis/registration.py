@@ -47,7 +47,7 @@ def build_reverser(run_cfg, latent_dim, nfeature, nlayer, dropout, mlp_units=128
 def build_glis(run_cfg, cfg):
     g, d = build_nets(run_cfg, cfg)
     g = LISGenerator(g, cfg.lis_modules, early_stop=cfg.early_stop, seed=run_cfg.seed + 1,
-                     name="lis_generator")
+                     hidden_units=cfg.lis_hidden or None, name="lis_generator")
     gan = GLIS(g, d, lambda_r=cfg.lambda_r, latent_dim=cfg.latent_dim, seed=run_cfg.seed)
     gan.compile(g_optimizer=rmsprop(cfg, "glis"), d_optimizer=rmsprop(cfg, "glis"),
                 steps_per_execution=run_cfg.steps_per_execution)
