@@ -37,6 +37,12 @@ def _inverse_norm(kernel, axes, factor, epsilon, dtype):
     return ops.cast(ops.rsqrt(squared * factor + epsilon), dtype)
 
 
+def _with_common_args(cls):
+    """Fills ``{common_args}`` in a class docstring (concatenation would not be a docstring)."""
+    cls.__doc__ = cls.__doc__.replace("{common_args}", _COMMON_ARGS)
+    return cls
+
+
 class _WeightNormBase(keras.layers.Layer):
     """Shared pieces: g / b weights, the normalisation, config of the common arguments."""
 
@@ -157,6 +163,7 @@ _COMMON_ARGS = """
 
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
+@_with_common_args
 class WeightNormDense(_WeightNormBase):
     """Weight-normalized fully connected layer (no data-dependent init).
 
@@ -167,7 +174,7 @@ class WeightNormDense(_WeightNormBase):
     data-dependent initialisation and always-on ``g`` / bias differ.
 
     Args:
-        units: number of output units.""" + _COMMON_ARGS + """
+        units: number of output units.{common_args}
 
     Reference: Jung 2017, §3 and App. J ("WN"), resolved from the authors'
     ``common/modules/WeightNormalizedLinear.py`` (from Xiang & Li 2017); Salimans &
@@ -239,6 +246,7 @@ class _WeightNormConvBase(_WeightNormBase):
 
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
+@_with_common_args
 class WeightNormConv2D(_WeightNormConvBase):
     """Weight-normalized 2-D convolution (channels last, no data-dependent init).
 
@@ -252,7 +260,7 @@ class WeightNormConv2D(_WeightNormConvBase):
         strides: int or pair.
         padding: ``"valid"`` or ``"same"`` (TF semantics; PyTorch padding 1 with a
             4x4 / stride-2 kernel on an even size equals ``"same"``).
-        dilation_rate: int or pair.""" + _COMMON_ARGS + """
+        dilation_rate: int or pair.{common_args}
 
     Reference: Jung 2017, App. J Tables 2-3 ("WN"), resolved from the authors'
     ``common/modules/WeightNormalizedConv.py`` (from Xiang & Li 2017).
@@ -278,6 +286,7 @@ class WeightNormConv2D(_WeightNormConvBase):
 
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
+@_with_common_args
 class WeightNormConv2DTranspose(_WeightNormConvBase):
     """Weight-normalized transposed 2-D convolution (channels last, no data-dependent init).
 
@@ -298,7 +307,7 @@ class WeightNormConv2DTranspose(_WeightNormConvBase):
         output_padding: optional int or pair, as in ``keras.layers.Conv2DTranspose``.
         dilation_rate: int or pair.
         stride_factor: if True (authors' code), apply ``c = 1 / (s_h s_w)``; if False,
-            ``c = 1`` (plain per-channel unit norm).""" + _COMMON_ARGS + """
+            ``c = 1`` (plain per-channel unit norm).{common_args}
 
     Reference: Jung 2017, App. J Table 1 ("fractionally strided, WN"), resolved from the
     authors' ``common/modules/WeightNormalizedConv.py`` (``weight_norm_factor``).
