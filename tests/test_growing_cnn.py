@@ -1,0 +1,119 @@
+"""Growing thesis CNNs: per-cycle architectures (Tables 2-15) and exact growth continuity.
+
+Parameter counts are computed here from the tables' layer lists and checked against the
+numbers in research/growing.md §1.3; continuity is checked against the pre-growth nets'
+outputs (nearest-upsampled for G, average-pooled input for D) with random weights.
+"""
+import numpy as np
+import tensorflow as tf
+from absl.testing import parameterized
+
+from tfgan_latent.layers import AlphaFade, MinibatchStddev
+from tfgan_latent.papers.growing import cnn
+
+TABLE = {  # growing.md §1.3 (stable phase, fade-only toRGB/fromRGB excluded)
+    "bgan": [4_460_180],
+    "bggan": [3_444_372, 3_477_140, 3_542_676, 3_673_748, 3_935_892, 4_460_180],
+    "cggan": [15_052, 53_700, 180_084, 574_036, 1_705_748, 4_460_180],
+    "lggan": [3_282_180, 4_166_660, 4_387_716, 4_442_948, 4_456_740, 4_460_180],
+    "clggan": [3_372, 16_580, 69_108, 278_612, 1_115_412, 4_460_180],
+}
+
+
+def table_count(model, cycle):
+    """Parameters of G + D at a cycle, from the thesis's layer lists (128 px, z 256)."""
+    z = 8 * 2 ** (cycle - 1)
+    res = 4 * 2 ** (cycle - 1) if model in ("lggan", "clggan") else 128
+    latent = 256 if model in ("bgan", "lggan") else z
+
+    def w(s):  # Table 2 widths 1024/s; Tables 4-5 clip at z; Tables 10-15 scale by z/256
+        base = 1024 // s
+        return {"cggan": min(z, base), "clggan": base * z // 256}.get(model, base)
+
+    conv = lambda k, cin, cout: k * k * cin * cout + cout
+    g = latent * 16 * w(4) + w(4) + conv(3, w(4), w(4)) + conv(1, w(res), 3)
+    d = conv(1, 3, w(res)) + conv(3, w(4) + 1, w(4)) + conv(4, w(4), w(4)) + w(4) + 1
+    s = 8
+    while s <= res:
+        g += conv(3, w(s // 2), w(s)) + conv(3, w(s), w(s))
+        d += conv(3, w(s), w(s)) + conv(3, w(s), w(s // 2))
+        s *= 2
+    return g + d
+
+
+def trainable(model):
+    return sum(int(np.prod(v.shape)) for v in model.trainable_weights)
+
+
+class ArchitectureTest(tf.test.TestCase, parameterized.TestCase):
+
+    @parameterized.parameters(*cnn.MODELS)
+    def test_parameter_counts_per_cycle(self, model):
+        plan = cnn.growth_plan(model)  # thesis scale: 128 px, z 256, top 256
+        self.assertLen(plan, len(TABLE[model]))
+        for arch, expected in zip(plan, TABLE[model]):
+            self.assertEqual(table_count(model, arch.cycle), expected)
+            got = trainable(cnn.build_generator(arch)) + trainable(cnn.build_discriminator(arch))
+            self.assertEqual(got, expected, msg=f"{model} cycle {arch.cycle}")
+        final = plan[-1]
+        g, d = cnn.build_generator(final), cnn.build_discriminator(final)
+        self.assertEqual((trainable(g), trainable(d)), (2_228_683, 2_231_497))  # growing.md §1.3
+        self.assertEqual(d.get_layer("minibatch_stddev").output.shape[-1], 257)  # Table 3
+
+    def test_bad_arguments(self):
+        with self.assertRaisesRegex(ValueError, "`model` must be one of"):
+            cnn.growth_plan("xgan")
+        with self.assertRaisesRegex(ValueError, "`image_size` must be 4 \\* 2\\^n"):
+            cnn.growth_plan("bgan", image_size=48)
+
+
+def _pool(x, f):
+    b, h, w, c = x.shape
+    return x.reshape(b, h // f, f, w // f, f, c).mean(axis=(2, 4))
+
+
+def _set_schedule(model, alpha, beta, tau):
+    for layer in model.layers:
+        if hasattr(layer, "beta"):
+            layer.beta.assign(beta)
+        if isinstance(layer, AlphaFade):
+            layer.alpha.assign(alpha)
+        if isinstance(layer, MinibatchStddev) and layer.tau is not None:
+            layer.tau.assign(tau)
+
+
+class ContinuityTest(tf.test.TestCase, parameterized.TestCase):
+    """§6.2.7: at α = β = τ = 0 the grown nets are the old ones; at α = β = 1 the final ones."""
+
+    @parameterized.parameters(*cnn.MODELS[1:])
+    def test_every_transition(self, model):
+        rng = np.random.default_rng(0)
+        plan = cnn.growth_plan(model, image_size=16, latent_dim=16, top=16)
+        for prev, arch in zip(plan[:-1], plan[1:]):
+            g_old, d_old = cnn.build_generator(prev), cnn.build_discriminator(prev)
+            g_new, d_new = cnn.build_generator(arch, prev), cnn.build_discriminator(arch, prev)
+            cnn.transfer_weights(g_new, g_old)
+            cnn.transfer_weights(d_new, d_old)
+            f = arch.resolution // prev.resolution
+            z = rng.normal(size=(6, arch.latent_dim)).astype("float32")
+            x = rng.uniform(-1, 1, (6, arch.resolution, arch.resolution, 3)).astype("float32")
+            old_img = g_old(z[:, :prev.latent_dim]).numpy().repeat(f, 1).repeat(f, 2)
+            self.assertAllClose(g_new(z), old_img, atol=1e-5, msg=f"G {prev.cycle}->{arch.cycle}")
+            self.assertAllClose(d_new(x), d_old(_pool(x, f)), atol=1e-5,
+                                msg=f"D {prev.cycle}->{arch.cycle}")
+            if f > 1 or prev.latent_dim != arch.latent_dim:  # the new part is really new
+                _set_schedule(g_new, 1.0, 1.0, 0.5)
+                self.assertNotAllClose(g_new(z), old_img, atol=1e-3)
+
+            # α = β = 1, τ = 1/2: the plain final-architecture nets with the same weights.
+            _set_schedule(g_new, 1.0, 1.0, 0.5)
+            _set_schedule(d_new, 1.0, 1.0, 0.5)
+            g_plain, d_plain = cnn.build_generator(arch), cnn.build_discriminator(arch)
+            for plain, grown in ((g_plain, g_new), (d_plain, d_new)):
+                for layer in plain.layers:
+                    if layer.weights and not isinstance(layer, MinibatchStddev):
+                        src = grown.get_layer(layer.name)
+                        for wp, wg in zip(layer.trainable_weights, src.trainable_weights):
+                            wp.assign(wg)
+            self.assertAllClose(g_new(z), g_plain(z), atol=1e-5)
+            self.assertAllClose(d_new(x), d_plain(x), atol=1e-5)

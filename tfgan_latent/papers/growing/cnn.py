@@ -1,0 +1,227 @@
+"""The five CNN models of the growing thesis: per-cycle architectures and their nets.
+
+Every model ends at the bGAN architecture (Tables 2-3): G = g1 (z -> 4x4xW4, a bias-free
+dense + per-channel bias), g2 (3x3 conv at 4x4), then per resolution s = 8..S an
+upsample and two 3x3 convs, a 1x1 toRGB and tanh; D = 1x1 fromRGB, per resolution
+s = S..8 two 3x3 convs (w -> w -> w(s/2)) and a 2x2 average pool, then at 4x4 the
+minibatch-stddev map, a 3x3 conv (d3), a 4x4 valid conv (d2) and a dense (d1). Widths
+are ``w(s) = top * 4 / s`` (thesis: top 256, S 128 -> 256, 128, ..., 8), LeakyReLU(0.2)
+everywhere except G's tanh output and D's linear output (§6.2.8).
+
+Per cycle k = 1..K (K = log2(S / 4) + 1; thesis K = 6) with ``z_k = latent_dim / 2^(K-k)``
+and ``r_k = 4 * 2^(k-1)``:
+
+* ``bgan``  (§6.2.1): the final architecture throughout (one cycle).
+* ``bggan`` (§6.2.2): final architecture; g1 takes the first ``z_k`` latents.
+* ``cggan`` (§6.2.3, Tables 4-5): every width clipped at ``z_k``: ``min(z_k, w(s))``.
+* ``lggan`` (§6.2.4, Tables 6-9): layers grow: resolution ``r_k``, widths ``w(s)``.
+* ``clggan`` (§6.2.5, Tables 10-15): layers and channels: resolution ``r_k``, widths
+  ``w(s) * z_k / latent_dim`` (thesis: z_k at 4x4 halving to 8 at r_k).
+
+Weights are He normal, untruncated (§6.2.8; growing.md A8), biases zero. The layers are
+the β-faded ones of ``tfgan_latent.layers`` so a grown cycle can start exactly where the
+previous one ended (β = 0) and fade its new channels in; at β = 1 they are plain layers.
+"""
+import dataclasses
+import math
+
+import keras
+from keras import layers
+
+from tfgan_latent.layers import (
+    AlphaFade,
+    BetaFadedConv2D,
+    BetaFadedDense,
+    BetaFadedLatentProjection,
+    MinibatchStddev,
+)
+
+MODELS = ("bgan", "bggan", "cggan", "lggan", "clggan")
+LAYER_GROWING = ("lggan", "clggan")  # models whose resolution grows (α-faded layers)
+TAU_MODELS = ("cggan", "clggan")  # τ-smoothed minibatch stddev (§6.2.6; growing.md A12)
+
+
+@dataclasses.dataclass(frozen=True)
+class CycleArch:
+    """One cycle's architecture: latent size, resolution and width per resolution."""
+
+    model: str
+    cycle: int  # 1-based
+    latent_dim: int  # z_k fed to g1
+    resolution: int  # resolution the nets run at
+    widths: tuple  # ((s, w(s)) for s = 4, 8, ..., resolution)
+
+    def width(self, s):
+        return dict(self.widths)[s]
+
+    @property
+    def resolutions(self):
+        return tuple(s for s, _ in self.widths)
+
+
+def num_cycles(image_size):
+    k = math.log2(image_size / 4)
+    if image_size < 8 or k != int(k):
+        raise ValueError(f"`image_size` must be 4 * 2^n with n >= 1 (8, 16, ..., 128), got {image_size!r}.")
+    return int(k) + 1
+
+
+def growth_plan(model, image_size=128, latent_dim=256, top=256):
+    """The ``CycleArch`` of every cycle of ``model`` (Tables 2-15).
+
+    Args:
+        model: one of ``MODELS``.
+        image_size: final resolution S (thesis 128).
+        latent_dim: final latent size (thesis 256).
+        top: G's / D's width at 4x4 in the final architecture (thesis 256).
+    """
+    if model not in MODELS:
+        raise ValueError(f"`model` must be one of {MODELS}, got {model!r}.")
+    cycles = num_cycles(image_size)
+    if top * 4 % image_size:
+        raise ValueError(f"`top`={top} must make top * 4 / image_size an integer (image_size={image_size}).")
+    if latent_dim % 2 ** (cycles - 1):
+        raise ValueError(f"`latent_dim`={latent_dim} must be divisible by 2^(cycles-1)={2 ** (cycles - 1)}.")
+    plan = []
+    for k in range(1, (1 if model == "bgan" else cycles) + 1):
+        z_k = latent_dim // 2 ** (cycles - k)
+        res = 4 * 2 ** (k - 1) if model in LAYER_GROWING else image_size
+        widths = []
+        for i in range(int(math.log2(res // 4)) + 1):
+            s = 4 * 2**i
+            w = top * 4 // s
+            if model == "cggan":
+                w = min(z_k, w)
+            elif model == "clggan":
+                if (w * z_k) % latent_dim:
+                    raise ValueError(f"clggan widths must be integers: top={top}, latent_dim={latent_dim}.")
+                w = w * z_k // latent_dim
+            widths.append((s, w))
+        latent = latent_dim if model in ("bgan", "lggan") else z_k
+        plan.append(CycleArch(model, k, latent, res, tuple(widths)))
+    return plan
+
+
+def _lrelu(name):
+    return layers.LeakyReLU(0.2, name=name)  # §6.2.8: c = 0.2 (Keras default is 0.3)
+
+
+def _grown(old, new):
+    """``old`` if the size changed at this growth (so the layer fades it in), else None."""
+    return old if old is not None and old != new else None
+
+
+def _conv(filters, kernel, old_in, old_out, beta, name, padding="same", trailing=0):
+    return BetaFadedConv2D(filters, kernel, padding=padding, old_input_dim=old_in,
+                           old_output_dim=old_out, old_trailing_inputs=trailing,
+                           initial_beta=beta, name=name)
+
+
+def build_generator(arch, prev=None, name="generator"):
+    """G of cycle ``arch``; with ``prev`` (the previous cycle) it is the grown, fading G.
+
+    With ``prev``, layers whose channels grew are β-faded (β starts at 0) and, for the
+    layer-growing models, the new resolution's output is α-blended before tanh with the
+    previous toRGB applied to the upsampled previous features (§6.2.7, code
+    ``model.py``). Without ``prev``: the stable-phase net (β = 1, no blend).
+    """
+    beta = 0.0 if prev is not None else 1.0
+
+    def old(s):
+        return prev.width(s) if prev is not None and s in prev.resolutions else None
+
+    z = keras.Input((arch.latent_dim,), name="z")
+    w4 = arch.width(4)
+    x = BetaFadedLatentProjection(
+        w4, 4, old_input_dim=_grown(prev and prev.latent_dim, arch.latent_dim),
+        old_output_dim=_grown(old(4), w4), initial_beta=beta, name="g1")(z)
+    x = _lrelu("g1_act")(x)
+    x = _conv(w4, 3, _grown(old(4), w4), _grown(old(4), w4), beta, "g2")(x)
+    h = _lrelu("g2_act")(x)
+    h_prev = h
+    for s in arch.resolutions[1:]:
+        w_in, w = arch.width(s // 2), arch.width(s)
+        is_old = old(s) is not None
+        h_prev = h
+        h = layers.UpSampling2D(2, interpolation="nearest", name=f"up{s}")(h)
+        h = _conv(w, 3, _grown(old(s // 2), w_in) if is_old else None,
+                  _grown(old(s), w) if is_old else None, beta, f"conv{s}a")(h)
+        h = _lrelu(f"conv{s}a_act")(h)
+        h = _conv(w, 3, _grown(old(s), w) if is_old else None,
+                  _grown(old(s), w) if is_old else None, beta, f"conv{s}b")(h)
+        h = _lrelu(f"conv{s}b_act")(h)
+    res = arch.resolution
+    rgb = _conv(3, 1, _grown(old(res), arch.width(res)), None, beta, "to_rgb")(h)
+    if prev is not None and res > prev.resolution:  # α fade of the new resolution
+        p = prev.resolution
+        up = layers.UpSampling2D(2, interpolation="nearest", name="up_old")(h_prev)
+        old_rgb = _conv(3, 1, _grown(prev.width(p), arch.width(p)), None, beta, "to_rgb_old")(up)
+        rgb = AlphaFade(name="fade")([old_rgb, rgb])
+    out = layers.Activation("tanh", dtype="float32", name="images")(rgb)
+    return keras.Model(z, out, name=name)
+
+
+def build_discriminator(arch, prev=None, name="discriminator"):
+    """D of cycle ``arch``; with ``prev`` the grown, fading D (β, α, τ start at 0)."""
+    beta = 0.0 if prev is not None else 1.0
+
+    def old(s):
+        return prev.width(s) if prev is not None and s in prev.resolutions else None
+
+    res = arch.resolution
+    x_in = keras.Input((res, res, 3), name="images")
+    w = arch.width(res)
+    new_layer = prev is not None and res > prev.resolution
+    h = _conv(w, 1, None, None if new_layer else _grown(old(res), w), beta, "from_rgb")(x_in)
+    h = _lrelu("from_rgb_act")(h)
+    for s in reversed(arch.resolutions[1:]):
+        w, w_out = arch.width(s), arch.width(s // 2)
+        is_old = old(s) is not None
+        h = _conv(w, 3, _grown(old(s), w) if is_old else None,
+                  _grown(old(s), w) if is_old else None, beta, f"conv{s}a")(h)
+        h = _lrelu(f"conv{s}a_act")(h)
+        h = _conv(w_out, 3, _grown(old(s), w) if is_old else None,
+                  _grown(old(s // 2), w_out) if is_old else None, beta, f"conv{s}b")(h)
+        h = _lrelu(f"conv{s}b_act")(h)
+        h = layers.AveragePooling2D(2, name=f"down{s}")(h)
+        if new_layer and s == res:  # α fade: old fromRGB on the pooled input
+            p = prev.resolution
+            pooled = layers.AveragePooling2D(2, name="down_input")(x_in)
+            old_h = _conv(arch.width(p), 1, None, _grown(prev.width(p), arch.width(p)), beta,
+                          "from_rgb_old")(pooled)
+            old_h = _lrelu("from_rgb_old_act")(old_h)
+            h = AlphaFade(name="fade")([old_h, h])
+    w4 = arch.width(4)
+    grown4 = _grown(old(4), w4)
+    use_tau = arch.model in TAU_MODELS
+    h = MinibatchStddev(use_tau=use_tau, initial_tau=0.0 if prev is not None else 0.5,
+                        old_channels=grown4 if use_tau else None, name="minibatch_stddev")(h)
+    h = _conv(w4, 3, grown4, grown4, beta, "d3", trailing=1 if grown4 else 0)(h)
+    h = _lrelu("d3_act")(h)
+    h = _conv(w4, 4, grown4, grown4, beta, "d2", padding="valid")(h)
+    h = _lrelu("d2_act")(h)
+    h = layers.Flatten(name="flatten")(h)
+    out = BetaFadedDense(1, old_input_dim=grown4, initial_beta=beta, dtype="float32", name="d1")(h)
+    return keras.Model(x_in, out, name=name)
+
+
+def transfer_weights(new_model, old_model):
+    """Copies ``old_model``'s weights into the grown ``new_model`` (§6.2.7; code ``subGAN.load``).
+
+    Layers with the same name take the old weights in their leading block
+    (``grow_from``: new entries freshly drawn, faded by β). For the layer-growing
+    models the fade-only ``to_rgb_old`` / ``from_rgb_old`` take the previous
+    ``to_rgb`` / ``from_rgb``, and the new resolution's layers keep their fresh draws.
+    """
+    old_layers = {layer.name: layer for layer in old_model.layers}
+    fading = any(layer.name in ("to_rgb_old", "from_rgb_old") for layer in new_model.layers)
+    for layer in new_model.layers:
+        if not hasattr(layer, "grow_from"):
+            continue
+        source = layer.name
+        if fading:
+            if source in ("to_rgb", "from_rgb"):
+                continue  # a new layer at the new resolution
+            source = {"to_rgb_old": "to_rgb", "from_rgb_old": "from_rgb"}.get(source, source)
+        if source in old_layers:
+            layer.grow_from(old_layers[source])
