@@ -1,0 +1,73 @@
+"""Latent prior, walks and variability scores of the growing thesis (§7.2, §9) vs closed forms."""
+import numpy as np
+import tensorflow as tf
+
+from tfgan_latent.papers.growing import walks
+
+
+class LinearGenerator:
+    """G(z) = z A^T, whose variability along coordinate i is ||A[:, i]|| exactly."""
+
+    def __init__(self, a):
+        self.a = np.asarray(a, "float64")
+
+    def __call__(self, z, training=False):
+        return np.asarray(z, "float64") @ self.a.T
+
+
+class WalksTest(tf.test.TestCase):
+
+    def test_unit_latents_and_prefix(self):
+        z = walks.unit_latents(16, 256, seed=3)
+        self.assertAllClose(np.linalg.norm(z, axis=1), np.ones(16), atol=1e-6)
+        zb = walks.unit_latents(16, 256, seed=3, normalization="batch")
+        self.assertAllClose(np.linalg.norm(zb), 1.0, atol=1e-6)
+        self.assertAllClose(z[:, :8], walks.unit_latents(16, 256, seed=3)[:, :8])
+        with self.assertRaisesRegex(ValueError, "`normalization` must be one of"):
+            walks.unit_latents(2, normalization="l1")
+
+    def test_group_walk_changes_only_the_group(self):
+        ref = walks.unit_latents(1, 32, seed=1)[0]
+        keys, path = walks.group_walk(ref, (8, 16), num_points=5, steps=4, seed=2)
+        self.assertEqual(path.shape, (17, 32))
+        self.assertAllEqual(path[::4], keys)  # endpoints are the keypoints
+        self.assertAllEqual(keys[0], ref)
+        outside = np.r_[0:8, 16:32]
+        self.assertAllEqual(path[:, outside], np.repeat(ref[None, outside], 17, axis=0))
+        self.assertGreater(np.abs(path[:, 8:16] - ref[8:16]).max(), 0)
+        with self.assertRaisesRegex(ValueError, "`group` must be"):
+            walks.group_walk(ref, (30, 40))
+
+    def test_coordinate_walk(self):
+        ref = np.arange(6, dtype="float32")
+        out = walks.coordinate_walk(ref, 2, steps=5)
+        self.assertAllClose(out[:, 2], [-0.125, -0.0625, 0.0, 0.0625, 0.125])
+        self.assertAllEqual(np.delete(out, 2, axis=1), np.repeat(np.delete(ref, 2)[None], 5, 0))
+
+    def test_variability_scores_vs_closed_form(self):
+        a = np.array([[3.0, 0.0, 1.0, 0.0], [4.0, 0.5, 0.0, 0.0]])  # ignores coordinate 3
+        g = LinearGenerator(a)
+        z = walks.unit_latents(10, 4, seed=0)
+        self.assertAllClose(walks.dimension_variability(g, z), np.linalg.norm(a, axis=0), rtol=1e-5)
+        ref = walks.unit_latents(1, 4, seed=5)[0]
+        scores = walks.group_variability(g, ref, groups=((0, 1), (3, 4)), n=50, seed=4)
+        zs = walks.resample_group(ref, (0, 1), 50, seed=4)[:, 0]
+        expected = np.mean(np.sqrt(np.var(zs) * a[:, 0] ** 2 + 1e-8))  # output j = a_j0 z_0 + const
+        self.assertAllClose(scores[0], expected, rtol=1e-6)
+        self.assertAllClose(scores[1], 1e-4, rtol=1e-6)  # ignored group: sqrt(eps)
+
+    def test_walk_grid_png(self):
+        import os
+        import tempfile
+
+        import matplotlib.pyplot as plt
+
+        g = lambda z, training=False: np.tanh(np.asarray(z)[:, :1, None, None] * np.ones((1, 4, 4, 3)))
+        ref = walks.unit_latents(1, 8)[0]
+        rows = np.stack([walks.group_walk(ref, grp, steps=2)[0] for grp in ((0, 4), (4, 8))])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = walks.save_walk_grid(g, rows, os.path.join(tmp, "walk.png"))
+            image = plt.imread(path)
+        self.assertEqual(image.shape[:2], (2 * (2 * 5 + 1), 2 * (5 * 5 + 1)))  # 2 rows x 5 keys, 4 px + gutters
+        with self.assertRaisesRegex(ValueError, "`rows` must be"):
+            walks.save_walk_grid(g, rows[0], "unused.png")

@@ -1,0 +1,119 @@
+"""Latent prior and latent-space walks of the growing thesis, and numeric variability scores.
+
+* ``unit_latents``: z ~ N(0, I_256) "normalized to unit length" (§7.2.3); a cycle with
+  latent size d feeds the prefix ``z[:, :d]``.
+* ``group_walk`` (§7.2.1): a reference z and keypoints that differ from it only in one
+  group of coordinates, linearly interpolated (code: 5 keypoints, 25 steps each).
+* ``coordinate_walk`` (§7.2.2): one coordinate swept over [-0.125, 0.125].
+* ``group_variability`` (§9, proposed metric): the minibatch-stddev scalar (mean over
+  pixels of the per-pixel std) of n outputs that differ only in one group.
+* ``dimension_variability``: how much the output changes along each coordinate,
+  ``E_z ||G(z + d e_i) - G(z - d e_i)|| / (2 d)``, a per-dimension number for the
+  "ordered by saliency" claim.
+
+Groups are 0-based half-open slices; the thesis's {1-8, 9-16, 17-32, ...} are
+``THESIS_GROUPS``.
+"""
+import numpy as np
+
+THESIS_GROUPS = ((0, 8), (8, 16), (16, 32), (32, 64), (64, 128), (128, 256))  # §7.2.1
+NORMALIZATIONS = ("per_sample", "batch")
+
+
+def unit_latents(batch, dim=256, seed=547, normalization="per_sample"):
+    """``[batch, dim]`` normal draws scaled to unit norm (§7.2.3; seed 547 as the code).
+
+    ``"per_sample"`` (the text): every row has norm 1. ``"batch"`` (the authors' code,
+    growing.md A2): the whole matrix is divided by its Frobenius norm.
+    """
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"`normalization` must be one of {NORMALIZATIONS}, got {normalization!r}.")
+    z = np.random.default_rng(seed).standard_normal((batch, dim))
+    if normalization == "per_sample":
+        z /= np.linalg.norm(z, axis=1, keepdims=True)
+    else:
+        z /= np.linalg.norm(z)
+    return z.astype("float32")
+
+
+def _check_group(group, dim):
+    start, stop = group
+    if not 0 <= start < stop <= dim:
+        raise ValueError(f"`group` must be (start, stop) with 0 <= start < stop <= {dim}, got {group!r}.")
+    return start, stop
+
+
+def resample_group(reference, group, n, seed=0):
+    """``n`` copies of ``reference`` whose ``group`` slice is redrawn from the prior."""
+    reference = np.asarray(reference, "float32")
+    start, stop = _check_group(group, reference.shape[-1])
+    fresh = unit_latents(n, reference.shape[-1], seed)
+    out = np.repeat(reference[None], n, axis=0)
+    out[:, start:stop] = fresh[:, start:stop]
+    return out
+
+
+def group_walk(reference, group, num_points=5, steps=25, seed=0):
+    """Keypoints (the reference + ``num_points - 1`` group resamples) and the path through them.
+
+    Returns ``(keypoints [num_points, dim], path [(num_points - 1) * steps + 1, dim])``;
+    the path visits every keypoint (every ``steps``-th row) and only ``group`` changes.
+    """
+    reference = np.asarray(reference, "float32")
+    keys = np.concatenate([reference[None], resample_group(reference, group, num_points - 1, seed)])
+    t = np.linspace(0.0, 1.0, steps, endpoint=False, dtype="float32")[:, None]
+    path = [a + t * (b - a) for a, b in zip(keys[:-1], keys[1:])]
+    return keys, np.concatenate(path + [keys[-1:]]).astype("float32")
+
+
+def coordinate_walk(reference, index, low=-0.125, high=0.125, steps=50):
+    """``steps`` copies of ``reference`` with coordinate ``index`` set to ``linspace(low, high)``."""
+    reference = np.asarray(reference, "float32")
+    if not 0 <= index < reference.shape[-1]:
+        raise ValueError(f"`index` must be in [0, {reference.shape[-1]}), got {index!r}.")
+    out = np.repeat(reference[None], steps, axis=0)
+    out[:, index] = np.linspace(low, high, steps)
+    return out
+
+
+def _generate(generator, z):
+    return np.asarray(generator(z, training=False), dtype="float64")
+
+
+def group_variability(generator, reference, groups=THESIS_GROUPS, n=64, seed=0, epsilon=1e-8):
+    """Per group: mean over output entries of ``sqrt(var over n samples + eps)`` (§9).
+
+    The n samples share ``reference`` except in the group. A generator that ignores a
+    group scores ``sqrt(eps)`` = 1e-4 there.
+    """
+    scores = []
+    for group in groups:
+        out = _generate(generator, resample_group(reference, group, n, seed))
+        scores.append(float(np.mean(np.sqrt(np.var(out, axis=0) + epsilon))))
+    return scores
+
+
+def dimension_variability(generator, z, delta=1e-2):
+    """Per coordinate i: mean over z of ``||G(z + d e_i) - G(z - d e_i)|| / (2 d)``."""
+    z = np.asarray(z, "float32")
+    scores = []
+    for i in range(z.shape[1]):
+        step = np.zeros_like(z)
+        step[:, i] = delta
+        diff = _generate(generator, z + step) - _generate(generator, z - step)
+        norms = np.linalg.norm(diff.reshape(len(z), -1), axis=1)
+        scores.append(float(np.mean(norms) / (2 * delta)))
+    return np.asarray(scores)
+
+
+def save_walk_grid(generator, rows, path):
+    """One PNG row per latent path (``rows``: ``[num_rows, length, dim]``), e.g. the
+    keypoints of ``group_walk`` or a ``coordinate_walk``; images in [-1, 1]."""
+    from tfgan_latent.train import samples
+
+    rows = np.asarray(rows, "float32")
+    if rows.ndim != 3:
+        raise ValueError(f"`rows` must be [num_rows, length, dim], got shape {rows.shape}.")
+    images = _generate(generator, rows.reshape(-1, rows.shape[-1]))
+    samples.save_image_grid(images.astype("float32"), path, columns=rows.shape[1], scale=2)
+    return path
