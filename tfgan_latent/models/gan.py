@@ -195,13 +195,19 @@ class GAN(keras.Model):
         return {"g_loss": self.adversarial_g_loss(self.discriminator(fake, training=True))}
 
     # ------------------------------------------------------------- training
-    def _update(self, loss_fn, key, variables, optimizer):
+    def apply_gradients(self, tape, loss, variables, optimizer):
+        """One optimizer step on ``loss`` (a local mean) recorded by ``tape``.
+
+        Keras sums gradients over replicas, so they are divided by the replica count.
+        """
         _, n = _replica_info()
+        grads = tape.gradient(loss, variables)
+        optimizer.apply(grads if n == 1 else [g / n for g in grads], variables)
+
+    def _update(self, loss_fn, key, variables, optimizer):
         with tf.GradientTape() as tape:
             logs = loss_fn()
-            scaled = logs[key] / n  # gradients are summed over replicas
-        grads = tape.gradient(scaled, variables)
-        optimizer.apply(grads, variables)
+        self.apply_gradients(tape, logs[key], variables, optimizer)
         return logs
 
     def _split_real(self, real):

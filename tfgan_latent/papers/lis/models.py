@@ -8,7 +8,7 @@ import tensorflow as tf
 from keras import ops
 
 from tfgan_latent.layers import LISChain
-from tfgan_latent.models.gan import GAN, _replica_info
+from tfgan_latent.models.gan import GAN
 from tfgan_latent.optimizers import TorchRMSprop
 from tfgan_latent.papers.lis.losses import lis_similarity_loss, similarity
 
@@ -210,10 +210,8 @@ class RIterative(GAN):
         return weight * similarity(z0, c) + (1.0 - weight) * self.adversarial_g_loss(fake_logits)
 
     def _apply(self, optimizer, tape, loss, variables, flag):
-        _, n = _replica_info()
         optimizer.active.assign(flag)
-        grads = tape.gradient(loss, variables)
-        optimizer.apply([g / n for g in grads], variables)  # gradients are summed over replicas
+        self.apply_gradients(tape, loss, variables, optimizer)
 
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
@@ -344,9 +342,7 @@ class RSeparate(GAN):
         with tf.GradientTape() as tape:
             z_hat = self.reverser(x, training=True)
             r_loss = similarity(z, z_hat)
-        _, n = _replica_info()
-        grads = tape.gradient(r_loss, self.generator_variables)
-        self.r_optimizer.apply([g / n for g in grads], self.generator_variables)
+        self.apply_gradients(tape, r_loss, self.generator_variables, self.r_optimizer)
         refined = self.generator(z_hat, training=False)
         logs = {
             "r_loss": r_loss,
