@@ -16,6 +16,7 @@ replica takes its own slice, so a mirrored run sees exactly the numbers a single
 run sees, and replicas never share a z.
 """
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -32,6 +33,17 @@ def _replica_info():
         return 0, 1
     ctx = tf.distribute.get_replica_context()
     return ctx.replica_id_in_sync_group, n
+
+
+def in_cross_replica(fn):
+    """Runs ``fn()`` once in cross-replica context (e.g. to assign schedule variables).
+
+    Inside a replica function of a multi-replica strategy this is a ``merge_call``; on
+    one device, or already in cross-replica context, it is a plain call.
+    """
+    if tf.distribute.has_strategy() and not tf.distribute.in_cross_replica_context():
+        return tf.distribute.get_replica_context().merge_call(lambda _: fn())
+    return fn()
 
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
@@ -297,6 +309,17 @@ class GAN(keras.Model):
     def output_generator(self):
         """The model samples and exports use (the generator; R-separate: G∘R∘G)."""
         return self.generator
+
+    def serving_generator(self):
+        """The model ``export`` writes: ``output_generator`` unless a subclass simplifies it."""
+        return self.output_generator
+
+    def fixed_latents(self, n, seed):
+        """``n`` latents from the prior as numpy, fixed by ``seed`` (sample grids, evaluation)."""
+        rng = np.random.default_rng(seed + 7919)
+        if self.latent_distribution == "normal":
+            return rng.standard_normal((n, self.latent_dim)).astype(np.float32)
+        return rng.uniform(-1.0, 1.0, (n, self.latent_dim)).astype(np.float32)
 
     def export_endpoints(self):
         """Extra ``(name, fn(generator, z) -> dict)`` SavedModel signatures (none here)."""

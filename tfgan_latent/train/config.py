@@ -88,14 +88,18 @@ def write_config(path, run_cfg, model_cfg):
     Path(path).write_text(json.dumps(to_json(run_cfg, model_cfg), indent=2, sort_keys=True) + "\n")
 
 
-def check_resume_compatible(path, run_cfg, model_cfg):
-    """Raises if the run in ``path`` was made with settings that change what is trained."""
+def check_resume_compatible(path, run_cfg, model_cfg, fixed=()):
+    """Raises if the run in ``path`` was made with settings that change what is trained.
+
+    ``fixed``: run fields that are normally resumable but may not change for this model
+    (a growing model plans its cycles over ``--steps``).
+    """
     stored = json.loads(Path(path).read_text())
     current = to_json(run_cfg, model_cfg)
     diffs = []
     for section in ("run", "model"):
         for key in sorted(set(stored.get(section, {})) | set(current[section])):
-            if section == "run" and key in RESUMABLE_FIELDS:
+            if section == "run" and key in RESUMABLE_FIELDS and key not in fixed:
                 continue
             old, new = stored.get(section, {}).get(key), current[section].get(key)
             if isinstance(old, list):

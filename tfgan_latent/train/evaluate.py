@@ -12,9 +12,8 @@ import numpy as np
 
 from tfgan_latent import data, metrics
 from tfgan_latent.train import registry
-from tfgan_latent.train.checkpoints import Checkpointer
 from tfgan_latent.train.config import RunConfig
-from tfgan_latent.train.runner import fixed_latents
+from tfgan_latent.train.runner import restore_latest
 
 
 def load_run(run_dir):
@@ -28,8 +27,8 @@ def load_run(run_dir):
     spec = registry.get_model_spec(run_cfg.model)
     model_cfg = spec.config_cls(**{k: tuple(v) if isinstance(v, list) else v
                                    for k, v in stored["model"].items()})
-    gan = spec.build(run_cfg, model_cfg)
-    if Checkpointer(gan, run_dir / "checkpoints").restore_latest() is None:
+    *_, gan, _, restored = restore_latest(run_cfg, model_cfg, run_dir / "checkpoints")
+    if restored is None:
         raise FileNotFoundError(f"--run={run_dir} has no checkpoint to evaluate.")
     return run_cfg, model_cfg, gan
 
@@ -38,7 +37,7 @@ def evaluate(run_dir, num_samples=2500, seed=0):
     if num_samples < 1:
         raise ValueError(f"--num_samples must be a positive integer, got {num_samples!r}.")
     run_cfg, _, gan = load_run(run_dir)
-    z = fixed_latents(gan, num_samples, seed)
+    z = gan.fixed_latents(num_samples, seed)
     x = keras.ops.convert_to_numpy(gan.generate(z)).astype(np.float64)
     result = {"run": str(run_dir), "step": int(keras.ops.convert_to_numpy(gan.step)),
               "num_samples": num_samples}

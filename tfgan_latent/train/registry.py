@@ -61,20 +61,47 @@ class WGANGPConfig(GANConfig):
 
 
 @dataclasses.dataclass(frozen=True)
+class Stage:
+    """One ``fit`` of a staged run (a growing model's cycle): nets fixed within it.
+
+    ``build(prev)`` returns the compiled GAN of this stage (called inside the strategy
+    scope); ``prev`` is the previous stage's trained GAN to grow from, or None when a
+    checkpoint of this stage will be restored into it. Training stops at ``end_step``
+    (global step) and moves on to the next stage; checkpoints go to
+    ``checkpoints/<name>/`` (a single unnamed stage uses ``checkpoints/``).
+    """
+
+    name: str
+    end_step: int
+    build: Callable
+
+
+@dataclasses.dataclass(frozen=True)
 class ModelSpec:
     name: str
     config_cls: type
     build: Callable  # (run_cfg, model_cfg) -> compiled GAN (called inside the strategy scope)
     description: str = ""
+    stages: Callable = None  # (run_cfg, model_cfg) -> [Stage]; None: one stage of `build`
+    resume_fixed: Callable = lambda model_cfg: ()  # run fields a resume may not change
 
 
 MODELS = {}
 
 
-def register_model(name, config_cls, build, description=""):
+def register_model(name, config_cls, build, description="", stages=None, resume_fixed=None):
     if name in MODELS:
         raise ValueError(f"model {name!r} is already registered")
-    MODELS[name] = ModelSpec(name, config_cls, build, description)
+    extra = {"resume_fixed": resume_fixed} if resume_fixed is not None else {}
+    MODELS[name] = ModelSpec(name, config_cls, build, description, stages, **extra)
+
+
+def model_stages(run_cfg, model_cfg):
+    """The run's stages: the model's own plan, or one stage of ``build`` up to ``--steps``."""
+    spec = get_model_spec(run_cfg.model)
+    if spec.stages is not None:
+        return spec.stages(run_cfg, model_cfg)
+    return [Stage("", run_cfg.steps, lambda prev: spec.build(run_cfg, model_cfg))]
 
 
 def get_model_spec(name):

@@ -1,4 +1,5 @@
 """``train``: flags → config → registry builds data + model → ``fit`` with callbacks → export."""
+import contextlib
 import dataclasses
 import json
 from pathlib import Path
@@ -30,13 +31,6 @@ def _segments(start, total, every):
     return segs
 
 
-def fixed_latents(gan, n, seed):
-    rng = np.random.default_rng(seed + 7919)
-    if gan.latent_distribution == "normal":
-        return rng.standard_normal((n, gan.latent_dim)).astype(np.float32)
-    return rng.uniform(-1.0, 1.0, (n, gan.latent_dim)).astype(np.float32)
-
-
 def resolve_model_config(run_cfg, overrides=None):
     """The model's config dataclass with its paper defaults and ``overrides`` applied."""
     spec = registry.get_model_spec(run_cfg.model)
@@ -55,6 +49,31 @@ def build_model(run_cfg, model_cfg):
     return registry.get_model_spec(run_cfg.model).build(run_cfg, model_cfg)
 
 
+def stage_dirs(ckpt_dir, stages):
+    """Checkpoint folder of every stage (``ckpt_dir`` itself for one unnamed stage)."""
+    ckpt_dir = Path(ckpt_dir)
+    if len(stages) == 1 and not stages[0].name:
+        return [ckpt_dir]
+    return [ckpt_dir / stage.name for stage in stages]
+
+
+def restore_latest(run_cfg, model_cfg, ckpt_dir, strategy=None, keep=3):
+    """Builds the newest stage that has a checkpoint (else stage 0) and restores it.
+
+    Returns ``(stages, stage index, gan, checkpointer, restored path or None)``. Each
+    stage's nets are built right after ``set_random_seed(seed + index)``, so a run that
+    resumes at a stage start draws the same fresh weights as one that got there directly.
+    """
+    stages = registry.model_stages(run_cfg, model_cfg)
+    dirs = stage_dirs(ckpt_dir, stages)
+    index = max((i for i, d in enumerate(dirs) if d.exists() and any(d.iterdir())), default=0)
+    keras.utils.set_random_seed(run_cfg.seed + index)
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        gan = stages[index].build(None)
+    checkpointer = Checkpointer(gan, dirs[index], keep)
+    return stages, index, gan, checkpointer, checkpointer.restore_latest()
+
+
 def train(run_cfg, model_cfg=None):
     """Trains (or resumes) the run described by ``run_cfg``; returns a dict of result paths."""
     run_cfg = run_cfg.resolved()
@@ -67,6 +86,16 @@ def train(run_cfg, model_cfg=None):
         return _train_locked(run_cfg, model_cfg, out, chief)
 
 
+def _grow(stage, gan, run_cfg, index, strategy):
+    """The next stage's GAN grown from ``gan``; it continues the step and the z stream."""
+    keras.utils.set_random_seed(run_cfg.seed + index)
+    with strategy.scope():
+        grown = stage.build(gan)
+        grown.step.assign(gan.step)
+        grown.seed_generator.state.assign(gan.seed_generator.state)
+    return grown
+
+
 def _train_locked(run_cfg, model_cfg, out, chief):
     strategy = strategy_lib.make_strategy(run_cfg.distribute, run_cfg.cpu_devices)
     replicas = strategy.num_replicas_in_sync
@@ -76,13 +105,12 @@ def _train_locked(run_cfg, model_cfg, out, chief):
         )
     ckpt_dir, config_path = out / "checkpoints", out / "config.json"
     if config_path.exists() and ckpt_dir.exists() and any(ckpt_dir.iterdir()):
-        config_lib.check_resume_compatible(config_path, run_cfg, model_cfg)
+        fixed = registry.get_model_spec(run_cfg.model).resume_fixed(model_cfg)
+        config_lib.check_resume_compatible(config_path, run_cfg, model_cfg, fixed)
 
-    keras.utils.set_random_seed(run_cfg.seed)
-    with strategy.scope():
-        gan = build_model(run_cfg, model_cfg)
-    checkpointer = Checkpointer(gan, ckpt_dir, run_cfg.keep_checkpoints)
-    restored = checkpointer.restore_latest()
+    stages, index, gan, checkpointer, restored = restore_latest(
+        run_cfg, model_cfg, ckpt_dir, strategy, run_cfg.keep_checkpoints)
+    dirs = stage_dirs(ckpt_dir, stages)
     config_lib.write_config(config_path, run_cfg, model_cfg)
     start = int(keras.ops.convert_to_numpy(gan.step))
     if restored and run_cfg.verbose:
@@ -91,13 +119,13 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     kind = data.dataset_kind(run_cfg.dataset)
     sample_dir = out / "samples"
     sample_dir.mkdir(parents=True, exist_ok=True)
-    fixed_z = fixed_latents(gan, 64 if kind == "images" else 2000, run_cfg.seed)
+    fixed_z = gan.fixed_latents(64 if kind == "images" else 2000, run_cfg.seed)
     np.save(sample_dir / "fixed_z.npy", fixed_z)
     real_points = None
     if kind == "points":
         real_points = next(iter(_dataset(run_cfg, 2000, 0, seed=run_cfg.seed + 1))).numpy()
 
-    def write_samples(step):
+    def write_samples(step):  # `gan` is the current stage's model
         fake = keras.ops.convert_to_numpy(gan.output_generator(fixed_z, training=False))
         path = sample_dir / f"step_{step:07d}.png"
         if kind == "points":
@@ -115,18 +143,34 @@ def _train_locked(run_cfg, model_cfg, out, chief):
                              verbose=run_cfg.verbose == 2),
             cb.SampleWriter(write_samples, run_cfg.sample_every, guard),
         ]
-    for first, n, per_epoch in _segments(start, run_cfg.steps, run_cfg.log_every):
-        ds = _dataset(run_cfg, run_cfg.batch_size * gan.d_steps, first)
-        gan.fit(ds, steps_per_epoch=per_epoch, epochs=n // per_epoch, callbacks=callbacks,
-                verbose=1 if run_cfg.verbose == 1 else 0, shuffle=False)
-        if guard.failure:
+    last_good = checkpointer.latest
+    while True:
+        last_stage = index == len(stages) - 1
+        stop = run_cfg.steps if last_stage else min(stages[index].end_step, run_cfg.steps)
+        now = int(keras.ops.convert_to_numpy(gan.step))
+        for first, n, per_epoch in _segments(now, stop, run_cfg.log_every):
+            ds = _dataset(run_cfg, run_cfg.batch_size * gan.d_steps, first)
+            gan.fit(ds, steps_per_epoch=per_epoch, epochs=n // per_epoch, callbacks=callbacks,
+                    verbose=1 if run_cfg.verbose == 1 else 0, shuffle=False)
+            if guard.failure:
+                break
+        last_good = checkpointer.latest or last_good
+        if guard.failure or last_stage or stop >= run_cfg.steps:
             break
+        if checkpointer.latest is None or not checkpointer.latest.endswith(f"-{stop}"):
+            checkpointer.save(stop)  # the stage's end: a resume grows from here
+        index += 1
+        gan = _grow(stages[index], gan, run_cfg, index, strategy)
+        checkpointer = Checkpointer(gan, dirs[index], run_cfg.keep_checkpoints)
+        periodic.checkpointer = checkpointer
+        if run_cfg.verbose:
+            print(f"step {stop}: stage {stages[index].name} starts", flush=True)
 
     if guard.failure:
         key, value, step = guard.failure
         raise cb.NonFiniteLossError(
             f"{key} became {value} at step {step}; training stopped. The last good checkpoint "
-            f"is {checkpointer.latest or 'none (no checkpoint was written yet)'}."
+            f"is {last_good or 'none (no checkpoint was written yet)'}."
         )
     end = int(keras.ops.convert_to_numpy(gan.step))
     if checkpointer.latest is None or not checkpointer.latest.endswith(f"-{end}"):
@@ -136,7 +180,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
         result["samples"] = str(write_samples(end))
         output = "points" if kind == "points" else "images"
         result["export"] = str(export_lib.export_generator(
-            gan.output_generator, gan.latent_dim, run_cfg.export_dir, output,
+            gan.serving_generator(), gan.latent_dim, run_cfg.export_dir, output,
             extra_endpoints=gan.export_endpoints()))
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result

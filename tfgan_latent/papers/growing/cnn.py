@@ -102,8 +102,35 @@ def growth_plan(model, image_size=128, latent_dim=256, top=256):
     return plan
 
 
+@keras.saving.register_keras_serializable(package="tfgan_latent")
+class MaxLeakyReLU(layers.Layer):
+    """``max(x, c * x)``: LeakyReLU as the authors' ``ops.py::lrelu`` computes it (§6.2.8, c = 0.2).
+
+    Same values as ``keras.layers.LeakyReLU(c)`` (whose default c is 0.3); at ``x = 0``,
+    where a new channel sits at β = 0, the gradient is 1 (the ``maximum``'s first
+    branch) instead of c. It also keeps TF's grappler from fusing the activation into
+    the preceding bias add, a fusion that fails under the gradient penalty's double
+    backprop (a "remapper failed" error log with oneDNN on).
+    """
+
+    def __init__(self, negative_slope=0.2, **kwargs):
+        super().__init__(**kwargs)
+        self.negative_slope = float(negative_slope)
+        if not 0.0 <= self.negative_slope <= 1.0:
+            raise ValueError(f"`negative_slope` must be in [0, 1], got {negative_slope!r}.")
+
+    def call(self, inputs):
+        return keras.ops.maximum(inputs, self.negative_slope * inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
 def _lrelu(name):
-    return layers.LeakyReLU(0.2, name=name)  # §6.2.8: c = 0.2 (Keras default is 0.3)
+    return MaxLeakyReLU(0.2, name=name)  # §6.2.8: c = 0.2
 
 
 def _grown(old, new):
@@ -193,7 +220,9 @@ def build_discriminator(arch, prev=None, name="discriminator"):
             h = AlphaFade(name="fade")([old_h, h])
     w4 = arch.width(4)
     grown4 = _grown(old(4), w4)
-    use_tau = arch.model in TAU_MODELS
+    # τ fades the statistic over D's grown 4x4 channels; where they did not grow (cgGAN
+    # once the clip at `top` is reached) the plain statistic is kept.
+    use_tau = arch.model in TAU_MODELS and (prev is None or grown4 is not None)
     h = MinibatchStddev(use_tau=use_tau, initial_tau=0.0 if prev is not None else 0.5,
                         old_channels=grown4 if use_tau else None, name="minibatch_stddev")(h)
     h = _conv(w4, 3, grown4, grown4, beta, "d3", trailing=1 if grown4 else 0)(h)

@@ -46,3 +46,36 @@ class MLPGrowingConfig:
             f"--grow_at must be a fraction of --steps in (0, 1) or a whole step number >= 1, "
             f"got {self.grow_at!r}."
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class GrowingCNNConfig:
+    """WGAN-GP settings, widths and cycle schedule of the five CNN models (§6.2, §7.2.3).
+
+    Thesis scale: ``--dataset=celeb_a --crop=growing --image_size=128 --batch_size=16``
+    (batch 16, §7.2.3; ``--batch_size`` is a run flag whose shared default is 64). On a
+    CPU: ``--image_size=32 --latent_dim=64 --top=32`` (4 cycles).
+    """
+
+    latent_dim: int = 256  # §7.2.3: z in R^256 (the final latent size of every model)
+    # G's / D's width at 4x4 in the final architecture; widths are top * 4 / s (Tables 2-3).
+    top: int = 256
+    gp_weight: float = 10.0  # §7.2.3 / code loss 'wa': λ = 10
+    lr: float = 1e-4  # §7.2.3: Adam, lr 1e-4, β1 = 0, β2 = 0.99, ε = 1e-8
+    beta_1: float = 0.0
+    beta_2: float = 0.99
+    epsilon: float = 1e-8  # Keras' default is 1e-7 (growing.md A6)
+    first_cycle_epochs: int = 4  # §7.2.3: epochs 4, 8, 8, 8, 8, 8
+    grown_cycle_epochs: int = 8
+    fade_epochs: int = 4  # §7.2.3: the first 4 epochs of a grown cycle fade
+    tau_end: float = 0.5  # §6.2.6: τ 0 -> 1/2 (code tau += 0.125 / batch_idxs, clipped)
+    latent_normalization: str = "per_sample"  # "batch": the code's whole-batch norm (A2)
+    # Steps the cycle schedule spans; 0: --steps. A resume must keep the schedule, so with
+    # 0 a resumed run must pass the same --steps (set this to stop early and resume later).
+    schedule_steps: int = 0
+
+    def schedule_total(self, steps):
+        if isinstance(self.schedule_steps, bool) or not isinstance(self.schedule_steps, int) \
+                or self.schedule_steps < 0:
+            raise ValueError(f"--schedule_steps must be an int >= 0, got {self.schedule_steps!r}.")
+        return self.schedule_steps or steps

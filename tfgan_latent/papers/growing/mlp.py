@@ -23,7 +23,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from tfgan_latent.layers import BetaFadedDense
-from tfgan_latent.models.gan import GAN
+from tfgan_latent.models.gan import GAN, in_cross_replica
 
 _register = keras.saving.register_keras_serializable(package="tfgan_latent")
 LEAKY_SLOPE = 0.2  # §7.1: "leakiness factor c = 0.2"; code: tf.nn.leaky_relu default 0.2
@@ -276,13 +276,8 @@ class MLPGrowingGAN(GAN):
             self._grow()
             return tf.constant(True)
 
-        def grow_if_due():
-            tf.cond(ops.equal(self.step, self.growth_step), grow, lambda: tf.constant(False))
-
-        if tf.distribute.has_strategy() and not tf.distribute.in_cross_replica_context():
-            tf.distribute.get_replica_context().merge_call(lambda _: grow_if_due())
-        else:
-            grow_if_due()
+        in_cross_replica(lambda: tf.cond(
+            ops.equal(self.step, self.growth_step), grow, lambda: tf.constant(False)))
 
     # ------------------------------------------------------------- training
     def train_step(self, data):

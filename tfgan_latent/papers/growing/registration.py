@@ -1,7 +1,14 @@
-"""Registers ``mlp_growing``: the Swiss-roll MLP GAN of Sandström 2019, §7.1."""
+"""Registers ``mlp_growing`` (§7.1) and the five CNN models ``bgan`` .. ``clggan`` (§6.2).
+
+A CNN model is a staged run: one runner stage per cycle, each a ``GrowingGAN`` on that
+cycle's nets grown from the previous cycle's trained ones, with new optimizers.
+"""
 import keras
 
-from tfgan_latent.papers.growing.config import MLPGrowingConfig
+from tfgan_latent import data
+from tfgan_latent.papers.growing import cnn
+from tfgan_latent.papers.growing.config import GrowingCNNConfig, MLPGrowingConfig
+from tfgan_latent.papers.growing.models import GrowingGAN, cycle_schedule
 from tfgan_latent.papers.growing.mlp import (
     MLPGrowingGAN, swiss_roll_discriminator, swiss_roll_generator,
 )
@@ -39,3 +46,61 @@ def build_mlp_growing(run_cfg, cfg):
 registry.register_model(
     "mlp_growing", MLPGrowingConfig, build_mlp_growing,
     "Swiss-roll MLP GAN, latent grown 1 -> 2 or from scratch (Sandström 2019, §6.1, §7.1)")
+
+
+def adam(cfg):
+    """Adam(1e-4, β = (0, 0.99), ε = 1e-8), new for every cycle (§7.2.3; code ``subGAN.train``)."""
+    return keras.optimizers.Adam(cfg.lr, beta_1=cfg.beta_1, beta_2=cfg.beta_2,
+                                 epsilon=cfg.epsilon)
+
+
+def cycle_stages(model):
+    """``(run_cfg, cfg) -> [Stage]``: one stage per cycle of ``model`` (Tables 2-15)."""
+
+    def stages(run_cfg, cfg):
+        if data.dataset_kind(run_cfg.dataset) != "images" or data.dataset_channels(run_cfg.dataset) != 3:
+            raise ValueError(f"--model={model} trains on RGB images (shapes, celeb_a, cifar10, "
+                             f"...), got --dataset={run_cfg.dataset!r}.")
+        plan = cnn.growth_plan(model, run_cfg.image_size, cfg.latent_dim, cfg.top)
+        steps = cycle_schedule(model, len(plan), cfg.schedule_total(run_cfg.steps),
+                               cfg.first_cycle_epochs, cfg.grown_cycle_epochs, cfg.fade_epochs)
+
+        def build(k):
+            arch, prev_arch, when = plan[k], plan[k - 1] if k else None, steps[k]
+
+            def build_cycle(prev):
+                g = cnn.build_generator(arch, prev_arch)
+                d = cnn.build_discriminator(arch, prev_arch)
+                if prev is not None:
+                    cnn.transfer_weights(g, prev.generator)
+                    cnn.transfer_weights(d, prev.discriminator)
+                gan = GrowingGAN(g, d, arch=arch, image_size=run_cfg.image_size,
+                                 cycle_start=when.start, fade_steps=when.fade,
+                                 tau_end=cfg.tau_end, latent_normalization=cfg.latent_normalization,
+                                 latent_dim=cfg.latent_dim, gp_weight=cfg.gp_weight, seed=run_cfg.seed)
+                gan.compile(g_optimizer=adam(cfg), d_optimizer=adam(cfg),
+                            steps_per_execution=run_cfg.steps_per_execution)
+                return gan
+            return build_cycle
+
+        return [registry.Stage(f"cycle_{k + 1}", steps[k].end, build(k)) for k in range(len(plan))]
+    return stages
+
+
+def _first_cycle(model):
+    stages = cycle_stages(model)
+    return lambda run_cfg, cfg: stages(run_cfg, cfg)[0].build(None)
+
+
+_CNN_DESCRIPTIONS = {
+    "bgan": "growing thesis baseline: final architecture, z 256, no growth (§6.2.1)",
+    "bggan": "growing latent only: g1's latent rows grow 8 -> 256, β-faded (§6.2.2)",
+    "cggan": "growing channels: every width clipped at z, z 8 -> 256 (§6.2.3)",
+    "lggan": "growing layers (ProGAN-style) at z 256, 4 -> 128 px (§6.2.4)",
+    "clggan": "growing layers and channels with z (§6.2.5)",
+}
+for _name in cnn.MODELS:
+    registry.register_model(
+        _name, GrowingCNNConfig, _first_cycle(_name), _CNN_DESCRIPTIONS[_name],
+        stages=cycle_stages(_name),
+        resume_fixed=lambda cfg: () if cfg.schedule_steps else ("steps",))
