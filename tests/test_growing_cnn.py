@@ -20,18 +20,23 @@ TABLE = {  # growing.md §1.3 (stable phase, fade-only toRGB/fromRGB excluded)
 }
 
 
-def table_count(model, cycle):
-    """Parameters of G + D at a cycle, from the thesis's layer lists (128 px, z 256)."""
-    z = 8 * 2 ** (cycle - 1)
-    res = 4 * 2 ** (cycle - 1) if model in ("lggan", "clggan") else 128
-    latent = 256 if model in ("bgan", "lggan") else z
+def table_count(model, cycle, image_size=128, latent=256, top=256):
+    """Parameters of G + D at a cycle, from the thesis's layer lists (default 128 px, z 256).
+
+    Other scales follow the same lists: K = log2(S / 4) + 1 cycles, z halving from
+    ``latent`` per earlier cycle, widths ``top * 4 / s``.
+    """
+    cycles = int(np.log2(image_size // 4)) + 1
+    z = latent // 2 ** (cycles - cycle)
+    res = 4 * 2 ** (cycle - 1) if model in ("lggan", "clggan") else image_size
+    z_in = latent if model in ("bgan", "lggan") else z
 
     def w(s):  # Table 2 widths 1024/s; Tables 4-5 clip at z; Tables 10-15 scale by z/256
-        base = 1024 // s
-        return {"cggan": min(z, base), "clggan": base * z // 256}.get(model, base)
+        base = top * 4 // s
+        return {"cggan": min(z, base), "clggan": base * z // latent}.get(model, base)
 
     conv = lambda k, cin, cout: k * k * cin * cout + cout
-    g = latent * 16 * w(4) + w(4) + conv(3, w(4), w(4)) + conv(1, w(res), 3)
+    g = z_in * 16 * w(4) + w(4) + conv(3, w(4), w(4)) + conv(1, w(res), 3)
     d = conv(1, 3, w(res)) + conv(3, w(4) + 1, w(4)) + conv(4, w(4), w(4)) + w(4) + 1
     s = 8
     while s <= res:

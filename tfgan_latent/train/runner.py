@@ -60,14 +60,14 @@ def stage_dirs(ckpt_dir, stages):
 def restore_latest(run_cfg, model_cfg, ckpt_dir, strategy=None, keep=3):
     """Builds the newest stage that has a checkpoint (else stage 0) and restores it.
 
-    Returns ``(stages, stage index, gan, checkpointer, restored path or None)``. Each
-    stage's nets are built right after ``set_random_seed(seed + index)``, so a run that
-    resumes at a stage start draws the same fresh weights as one that got there directly.
+    Returns ``(stages, stage index, gan, checkpointer, restored path or None)``. A run
+    that resumes at a stage start rebuilds and restores the previous stage, so the next
+    stage's fresh weights are drawn from the same global RNG state as in a direct run.
     """
     stages = registry.model_stages(run_cfg, model_cfg)
     dirs = stage_dirs(ckpt_dir, stages)
     index = max((i for i, d in enumerate(dirs) if d.exists() and any(d.iterdir())), default=0)
-    keras.utils.set_random_seed(run_cfg.seed + index)
+    keras.utils.set_random_seed(run_cfg.seed)
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         gan = stages[index].build(None)
     checkpointer = Checkpointer(gan, dirs[index], keep)
@@ -86,9 +86,8 @@ def train(run_cfg, model_cfg=None):
         return _train_locked(run_cfg, model_cfg, out, chief)
 
 
-def _grow(stage, gan, run_cfg, index, strategy):
+def _grow(stage, gan, strategy):
     """The next stage's GAN grown from ``gan``; it continues the step and the z stream."""
-    keras.utils.set_random_seed(run_cfg.seed + index)
     with strategy.scope():
         grown = stage.build(gan)
         grown.step.assign(gan.step)
@@ -160,7 +159,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
         if checkpointer.latest is None or not checkpointer.latest.endswith(f"-{stop}"):
             checkpointer.save(stop)  # the stage's end: a resume grows from here
         index += 1
-        gan = _grow(stages[index], gan, run_cfg, index, strategy)
+        gan = _grow(stages[index], gan, strategy)
         checkpointer = Checkpointer(gan, dirs[index], run_cfg.keep_checkpoints)
         periodic.checkpointer = checkpointer
         if run_cfg.verbose:
