@@ -8,11 +8,11 @@ almost free (§2.3); the goal is <= 1.03.
     python benchmarks/lis_overhead.py --image_size=80 --batch_size=32 --modules=3
 """
 import statistics
-import time
 
 from absl import app, flags
 
 import tfgan_latent  # noqa: F401  (oneDNN default)
+import timing
 import keras
 import numpy as np
 import tensorflow as tf
@@ -24,8 +24,7 @@ flags.DEFINE_integer("image_size", 80, "image size (App. J: 80)")
 flags.DEFINE_integer("batch_size", 32, "batch size (§3: 32)")
 flags.DEFINE_integer("modules", 3, "LIS modules of the compared model")
 flags.DEFINE_integer("latent_dim", 256, "N_z (§3: 256)")
-flags.DEFINE_integer("steps", 5, "steps per timed repetition")
-flags.DEFINE_integer("reps", 5, "timed repetitions per model (after one warm-up)")
+timing.define_flags(steps=5, reps=5)
 FLAGS = flags.FLAGS
 
 
@@ -42,13 +41,7 @@ def main(_):
         -1, 1, (FLAGS.batch_size, FLAGS.image_size, FLAGS.image_size, 3)).astype("float32")
     data = tf.data.Dataset.from_tensors(real).repeat()
     models = {0: build(0), FLAGS.modules: build(FLAGS.modules)}
-    times = {n: [] for n in models}
-    for rep in range(FLAGS.reps + 1):
-        for n, gan in models.items():
-            start = time.perf_counter()
-            gan.fit(data, steps_per_epoch=FLAGS.steps, epochs=1, verbose=0)
-            if rep:  # the first repetition traces and warms up
-                times[n].append((time.perf_counter() - start) / FLAGS.steps)
+    times = timing.interleaved_step_times(models, data, FLAGS.steps, FLAGS.reps)
     base = statistics.median(times[0])
     lis = statistics.median(times[FLAGS.modules])
     params = {n: gan.generator.count_params() for n, gan in models.items()}

@@ -1,0 +1,29 @@
+"""Shared timing loop of the benchmarks: models timed side by side, interleaved.
+
+Run the benchmarks as scripts (``python benchmarks/NAME.py``); this folder is then on
+``sys.path``.
+"""
+import time
+
+from absl import flags
+
+
+def define_flags(steps, reps):
+    flags.DEFINE_integer("steps", steps, "steps per timed repetition")
+    flags.DEFINE_integer("reps", reps, "timed repetitions per model (after one warm-up)")
+
+
+def interleaved_step_times(models, data, steps, reps):
+    """``{key: [seconds per step, one per repetition]}`` for ``{key: compiled model}``.
+
+    Every repetition runs ``fit`` for ``steps`` steps on each model in turn, so slow
+    drifts of the machine hit all models alike; repetition 0 (tracing) is not timed.
+    """
+    times = {key: [] for key in models}
+    for rep in range(reps + 1):
+        for key, model in models.items():
+            start = time.perf_counter()
+            model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
+            if rep:
+                times[key].append((time.perf_counter() - start) / steps)
+    return times
