@@ -122,3 +122,15 @@ class ContinuityTest(tf.test.TestCase, parameterized.TestCase):
                             wp.assign(wg)
             self.assertAllClose(g_new(z), g_plain(z), atol=1e-5)
             self.assertAllClose(d_new(x), d_plain(x), atol=1e-5)
+
+    def test_cggan_without_tau_is_the_code_and_breaks_d_continuity(self):
+        """A12: the code's cgGAN has no τ; then D jumps at the growth (why §6.2.6 adds τ)."""
+        prev, arch = cnn.growth_plan("cggan", image_size=16, latent_dim=16, top=16)[:2]
+        d_old = cnn.build_discriminator(prev, tau=False)
+        d_new = cnn.build_discriminator(arch, prev, tau=False)
+        self.assertIsNone(d_new.get_layer("minibatch_stddev").tau)
+        cnn.transfer_weights(d_new, d_old)
+        x = np.random.default_rng(0).uniform(-1, 1, (6, 16, 16, 3)).astype("float32")
+        self.assertNotAllClose(d_new(x), d_old(x), atol=1e-4)
+        with_tau = cnn.build_discriminator(arch, prev)
+        self.assertIsNotNone(with_tau.get_layer("minibatch_stddev").tau)

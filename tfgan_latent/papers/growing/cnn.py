@@ -188,8 +188,13 @@ def build_generator(arch, prev=None, name="generator"):
     return keras.Model(z, out, name=name)
 
 
-def build_discriminator(arch, prev=None, name="discriminator"):
-    """D of cycle ``arch``; with ``prev`` the grown, fading D (β, α, τ start at 0)."""
+def build_discriminator(arch, prev=None, name="discriminator", tau=None):
+    """D of cycle ``arch``; with ``prev`` the grown, fading D (β, α, τ start at 0).
+
+    ``tau``: use the τ-smoothed minibatch stddev; default ``arch.model in TAU_MODELS``
+    (clgGAN, and cgGAN per §6.2.6; ``tau=False`` for cgGAN is the authors' cgGAN
+    ``main.py``, ``useTau = n.n.n.n.n.n``, growing.md A12).
+    """
     beta = 0.0 if prev is not None else 1.0
 
     def old(s):
@@ -222,7 +227,8 @@ def build_discriminator(arch, prev=None, name="discriminator"):
     grown4 = _grown(old(4), w4)
     # τ fades the statistic over D's grown 4x4 channels; where they did not grow (cgGAN
     # once the clip at `top` is reached) the plain statistic is kept.
-    use_tau = arch.model in TAU_MODELS and (prev is None or grown4 is not None)
+    tau = arch.model in TAU_MODELS if tau is None else bool(tau)
+    use_tau = tau and (prev is None or grown4 is not None)
     h = MinibatchStddev(use_tau=use_tau, initial_tau=0.0 if prev is not None else 0.5,
                         old_channels=grown4 if use_tau else None, name="minibatch_stddev")(h)
     h = _conv(w4, 3, grown4, grown4, beta, "d3", trailing=1 if grown4 else 0)(h)

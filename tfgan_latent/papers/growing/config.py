@@ -69,6 +69,9 @@ class GrowingCNNConfig:
     grown_cycle_epochs: int = 8
     fade_epochs: int = 4  # §7.2.3: the first 4 epochs of a grown cycle fade
     tau_end: float = 0.5  # §6.2.6: τ 0 -> 1/2 (code tau += 0.125 / batch_idxs, clipped)
+    # τ-smoothed minibatch stddev in cgGAN: on per §6.2.6; the authors' cgGAN main.py has it
+    # off (useTau = n.n.n.n.n.n, growing.md A12). clgGAN always uses it, the others never.
+    cggan_tau: bool = True
     latent_normalization: str = "per_sample"  # "batch": the code's whole-batch norm (A2)
     # Steps the cycle schedule spans; 0: --steps. A resume must keep the schedule, so with
     # 0 a resumed run must pass the same --steps (set this to stop early and resume later).

@@ -70,7 +70,8 @@ def cycle_stages(model):
 
             def build_cycle(prev):
                 g = cnn.build_generator(arch, prev_arch)
-                d = cnn.build_discriminator(arch, prev_arch)
+                d = cnn.build_discriminator(arch, prev_arch,
+                                            tau=None if model != "cggan" else cfg.cggan_tau)
                 if prev is not None:
                     cnn.transfer_weights(g, prev.generator)
                     cnn.transfer_weights(d, prev.discriminator)
