@@ -38,6 +38,17 @@ class WalksTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError, "`group` must be"):
             walks.group_walk(ref, (30, 40))
 
+    def test_style_mix(self):
+        ref, style = walks.unit_latents(3, 16, seed=1), walks.unit_latents(3, 16, seed=2)
+        mixed = walks.style_mix(ref, style, (4, 8))
+        self.assertAllEqual(mixed[:, 4:8], style[:, 4:8])
+        self.assertAllEqual(np.delete(mixed, np.s_[4:8], axis=1), np.delete(ref, np.s_[4:8], axis=1))
+        self.assertAllEqual(walks.style_mix(ref[0], style[0], (0, 16)), style[0])
+        with self.assertRaisesRegex(ValueError, "`style` must have the shape"):
+            walks.style_mix(ref, style[:, :8], (0, 4))
+        with self.assertRaisesRegex(ValueError, "`group` must be"):
+            walks.style_mix(ref, style, (8, 20))
+
     def test_coordinate_walk(self):
         ref = np.arange(6, dtype="float32")
         out = walks.coordinate_walk(ref, 2, steps=5)

@@ -5,6 +5,7 @@
 * ``group_walk`` (§7.2.1): a reference z and keypoints that differ from it only in one
   group of coordinates, linearly interpolated (code: 5 keypoints, 25 steps each).
 * ``coordinate_walk`` (§7.2.2): one coordinate swept over [-0.125, 0.125].
+* ``style_mix`` (§9): one group's coordinates copied from another latent.
 * ``group_variability`` (§9, proposed metric): the minibatch-stddev scalar (mean over
   pixels of the per-pixel std) of n outputs that differ only in one group.
 * ``dimension_variability``: how much the output changes along each coordinate,
@@ -74,6 +75,21 @@ def coordinate_walk(reference, index, low=-0.125, high=0.125, steps=50):
     out = np.repeat(reference[None], steps, axis=0)
     out[:, index] = np.linspace(low, high, steps)
     return out
+
+
+def style_mix(reference, style, group):
+    """``reference`` with its ``group`` slice copied from ``style`` (§9 style transfer).
+
+    Works row-wise on ``[n, dim]`` arrays or on single ``[dim]`` latents (code
+    ``latent_random_style_change.py``).
+    """
+    reference = np.array(reference, "float32")
+    style = np.asarray(style, "float32")
+    if reference.shape != style.shape:
+        raise ValueError(f"`style` must have the shape of `reference` {reference.shape}, got {style.shape}.")
+    start, stop = _check_group(group, reference.shape[-1])
+    reference[..., start:stop] = style[..., start:stop]
+    return reference
 
 
 def _generate(generator, z):
