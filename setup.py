@@ -23,6 +23,8 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["tfgan_latent", "tfgan_latent.*"]),
+    # The shipped shapes factor estimators (experiments/train_shapes_estimator.py).
+    package_data={"tfgan_latent.metrics": ["weights/*.weights.h5"]},
     install_requires=[
         "keras>=3.15",
         "tensorflow-datasets>=4.9",

@@ -3,8 +3,12 @@
 The device split must happen before TensorFlow initialises its runtime, so it lives here.
 """
 import os
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Fitted shapes reference sets are cached here for the session (and its CLI subprocesses),
+# not in the user's cache folder.
+os.environ.setdefault("TFGAN_LATENT_CACHE", tempfile.mkdtemp(prefix="tfgan_latent_cache_"))
 import tfgan_latent  # noqa: E402,F401  (sets the TF environment defaults)
 from tfgan_latent.train.strategy import configure_cpu_devices  # noqa: E402
 

@@ -76,10 +76,26 @@ def make_shapes(num_images, image_size, seed):
     x = (half + (1 - size) * rng.uniform(size=n)).astype(np.float32)
     y = (half + (1 - size) * rng.uniform(size=n)).astype(np.float32)
 
+    images = render_shapes(shape, colour, x, y, size, s)
+    factors = {"shape": shape, "colour": colour, "x": x, "y": y, "size": size}
+    return images, factors
+
+
+def render_masks(shape, x, y, size, image_size):
+    """The painted pixels of shapes with the given factors: bool [N, S, S].
+
+    Pixel (row i, column j) is painted when its centre ((j + 0.5)/S, (i + 0.5)/S) lies in the
+    shape (the geometry of the module docstring). Factors are [N] arrays (any real values; no
+    range check, so callers may render candidates outside the data's ranges).
+    """
+    shape = np.asarray(shape)
+    x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
+    half = np.asarray(size, np.float32) / 2
+    n, s = shape.shape[0], int(image_size)
     coords = (np.arange(s, dtype=np.float32) + 0.5) / s
     u = coords[None, None, :]  # column coordinate, [1, 1, S]
     v = coords[None, :, None]  # row coordinate, [1, S, 1]
-    mask = np.empty((n, s, s), dtype=bool)
+    mask = np.zeros((n, s, s), dtype=bool)
     for kind in range(len(SHAPE_NAMES)):
         index = np.flatnonzero(shape == kind)
         for start in range(0, len(index), _CHUNK):
@@ -92,7 +108,15 @@ def make_shapes(num_images, image_size, seed):
                 mask[sel] = du * du + dv * dv <= h * h
             else:  # triangle, apex up
                 mask[sel] = (dv <= h) & (du <= (dv + h) / 2)
-    colours = PALETTE[colour][:, None, None, :]
-    images = np.where(mask[..., None], colours, np.float32(-1.0))
-    factors = {"shape": shape, "colour": colour, "x": x, "y": y, "size": size}
-    return images, factors
+    return mask
+
+
+def render_shapes(shape, colour, x, y, size, image_size):
+    """Images of shapes with the given factors: float32 [N, S, S, 3] in [−1, 1].
+
+    ``make_shapes`` draws the factors and calls this; the shapes manifold score re-renders its
+    factor estimates with it. ``colour`` indexes ``PALETTE``; the background is −1.
+    """
+    mask = render_masks(shape, x, y, size, image_size)
+    colours = PALETTE[np.asarray(colour)][:, None, None, :]
+    return np.where(mask[..., None], colours, np.float32(-1.0))

@@ -4,7 +4,7 @@ Plain numpy, for evaluation outside the training graph.
 """
 import numpy as np
 
-__all__ = ["mode_coverage"]
+__all__ = ["mode_coverage", "point_metrics"]
 
 _CHUNK_ELEMENTS = 1 << 22  # bound the [n, K, D] difference array to ~32 MB of float64
 
@@ -86,3 +86,21 @@ def mode_coverage(samples, centres, std, *, k_sigma=3.0):
         "hq_percent": float(100.0 * np.count_nonzero(high_quality) / n),
         "per_mode_counts": [int(c) for c in counts],
     }
+
+
+def point_metrics(points, dataset, toy_params=None):
+    """What ``evaluate`` reports for generated 2-D points of a toy set.
+
+    ``sample_mean``/``sample_std`` per axis; for the mixtures (ring8, grid25) also ``modes``,
+    ``num_modes`` and ``hq_percent`` of ``mode_coverage`` at 3σ (VEEGAN §5.1).
+    """
+    from tfgan_latent import data
+
+    x = np.asarray(points, dtype=np.float64)
+    result = {"sample_mean": x.mean(axis=0).tolist(), "sample_std": x.std(axis=0).tolist()}
+    if dataset != "swiss_roll":
+        centres, std = data.toy_modes(dataset, **(toy_params or {}))
+        cov = mode_coverage(x, centres, std)
+        result.update(modes=int(cov["modes"]), num_modes=len(centres),
+                      hq_percent=float(cov["hq_percent"]))
+    return result

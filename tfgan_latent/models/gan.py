@@ -46,6 +46,30 @@ def in_cross_replica(fn):
     return fn()
 
 
+LATENT_PRIORS = LATENT_DISTRIBUTIONS + ("unit_sphere", "unit_sphere_batch")
+
+
+def prior_latents(prior, n, latent_dim, seed):
+    """``n`` latents [n, latent_dim] float32 from ``prior``, a pure function of ``seed``.
+
+    ``normal``: N(0, I); ``uniform``: U(−1, 1); ``unit_sphere``: N(0, I) rows scaled to unit
+    norm; ``unit_sphere_batch``: the whole N(0, I) matrix divided by its Frobenius norm (the
+    growing thesis's text and code, §7.2.3 / growing.md A2). One generator,
+    ``default_rng(seed + 7919)``, so a run, its export and ``evaluate`` see the same z.
+    """
+    if prior not in LATENT_PRIORS:
+        raise ValueError(f"latent prior must be one of {LATENT_PRIORS}, got {prior!r}.")
+    rng = np.random.default_rng(seed + 7919)
+    if prior == "uniform":
+        return rng.uniform(-1.0, 1.0, (n, latent_dim)).astype(np.float32)
+    z = rng.standard_normal((n, latent_dim))
+    if prior == "unit_sphere":
+        z /= np.linalg.norm(z, axis=1, keepdims=True)
+    elif prior == "unit_sphere_batch":
+        z /= np.linalg.norm(z)
+    return z.astype(np.float32)
+
+
 @keras.saving.register_keras_serializable(package="tfgan_latent")
 class GAN(keras.Model):
     """Shared GAN trainer (non-saturating loss unless a subclass says otherwise).
@@ -314,12 +338,14 @@ class GAN(keras.Model):
         """The model ``export`` writes: ``output_generator`` unless a subclass simplifies it."""
         return self.output_generator
 
+    @property
+    def latent_prior(self):
+        """The prior's name for ``prior_latents`` (written into exports for evaluation)."""
+        return self.latent_distribution
+
     def fixed_latents(self, n, seed):
         """``n`` latents from the prior as numpy, fixed by ``seed`` (sample grids, evaluation)."""
-        rng = np.random.default_rng(seed + 7919)
-        if self.latent_distribution == "normal":
-            return rng.standard_normal((n, self.latent_dim)).astype(np.float32)
-        return rng.uniform(-1.0, 1.0, (n, self.latent_dim)).astype(np.float32)
+        return prior_latents(self.latent_prior, n, self.latent_dim, seed)
 
     def export_endpoints(self):
         """Extra ``(name, fn(generator, z) -> dict)`` SavedModel signatures (none here)."""

@@ -1,4 +1,5 @@
-"""Training callbacks: NaN guard, metrics log (JSONL + TensorBoard), checkpoints, samples.
+"""Training callbacks: NaN guard, metrics log (JSONL + TensorBoard), checkpoints, samples,
+periodic evaluation.
 
 Keras "epochs" are log intervals here: the trackers are means over one interval, and
 ``gan.step`` (a model variable) is the global step, so everything is keyed by step.
@@ -110,3 +111,71 @@ class SampleWriter(keras.callbacks.Callback):
         step = _step(self.model)
         if self.guard.failure is None and step % self.every == 0:
             self.write_fn(step)
+
+
+class PeriodicEvaluation(keras.callbacks.Callback):
+    """Every ``every`` steps: ``evaluate_fn()`` → ``{"step", "eval/<metric>"}`` in metrics.jsonl.
+
+    The same values go to TensorBoard (``eval/<metric>``) and ``plot_path`` is redrawn with
+    every evaluation so far (the records of metrics.jsonl, so a resumed run keeps its past).
+    Only scalar metrics are logged. Runs at log-interval ends only: no per-step host work.
+    """
+
+    def __init__(self, evaluate_fn, every, guard, path, tb_dir, plot_path, verbose=True):
+        super().__init__()
+        self.evaluate_fn, self.every, self.guard = evaluate_fn, every, guard
+        self.path, self.plot_path, self.verbose = Path(path), Path(plot_path), verbose
+        self.writer = tf.summary.create_file_writer(str(tb_dir))
+        self.last = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = _step(self.model)
+        if self.guard.failure is not None or step % self.every:
+            return
+        values = {k: float(v) for k, v in self.evaluate_fn().items()
+                  if isinstance(v, (int, float)) and not isinstance(v, bool)
+                  and math.isfinite(v) and k not in _CONSTANT_KEYS}
+        record = {"step": step, **{f"eval/{k}": v for k, v in values.items()}}
+        with self.path.open("a") as f:
+            f.write(json.dumps(record) + "\n")
+        with self.writer.as_default(step=step):
+            for key, value in values.items():
+                tf.summary.write(f"eval/{key}", tf.constant(value, tf.float32),
+                                 metadata=_SCALAR_METADATA)
+        self.writer.flush()
+        self.last = record
+        plot_eval_history(self.path, self.plot_path)
+        if self.verbose:
+            shown = " ".join(f"{k}={v:.4g}" for k, v in values.items())
+            print(f"step {step} eval: {shown}", flush=True)
+
+
+_CONSTANT_KEYS = ("num_samples", "num_images", "manifold_threshold")
+PLOTTED = ("on_manifold_percent", "modes", "mode_kl", "fid", "kid", "ms_ssim", "precision",
+           "recall", "fid_inception", "inception_score", "hq_percent")
+
+
+def plot_eval_history(metrics_path, plot_path):
+    """One panel per evaluated metric over steps, from the eval records of metrics.jsonl."""
+    from tfgan_latent.train.samples import plt
+
+    records = [json.loads(line) for line in Path(metrics_path).read_text().splitlines()
+               if line.strip()]
+    records = [r for r in records if any(k.startswith("eval/") for k in r)]
+    keys = [k for k in PLOTTED if any(f"eval/{k}" in r for r in records)]
+    if not keys:
+        return None
+    cols = min(3, len(keys))
+    rows = -(-len(keys) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.8 * rows), squeeze=False)
+    for ax, key in zip(axes.flat, keys):
+        pts = [(r["step"], r[f"eval/{key}"]) for r in records if f"eval/{key}" in r]
+        ax.plot(*zip(*pts), marker="o")
+        ax.set_title(key)
+        ax.set_xlabel("step")
+    for ax in list(axes.flat)[len(keys):]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(plot_path)
+    plt.close(fig)
+    return plot_path

@@ -15,7 +15,8 @@ from tfgan_latent.train.config import RunConfig
 
 COMMANDS = {
     "train": "train a model: --model=NAME --dataset=NAME --steps=N ...",
-    "evaluate": "print metrics of a finished run as JSON: --run=DIR",
+    "evaluate": "print metrics as JSON: --run=DIR | --saved_model=DIR | --images=FILE.npy",
+    "sample": "write samples: --run=DIR | --saved_model=DIR --num=N --out=FILE.png|.npy",
     "demo": "train the small offline default (DCGAN on `shapes` 32x32) and export it",
     "models": "list registered models",
 }
@@ -27,6 +28,8 @@ DEMO_MODEL_DEFAULTS = {"width": 32}
 
 FLAGS = flags.FLAGS
 _DEFINED = set()
+_EVAL_FLAGS = ("run", "saved_model", "images", "num_samples", "num", "inception_graph",
+               "keras_inception_weights", "extractors", "latent_prior")
 
 
 def _define(name, default, help_text, allow_none=False):
@@ -57,8 +60,21 @@ def define_flags():
         for f in dataclasses.fields(spec.config_cls):
             _define(f.name, f.default, "model setting; default: the model's paper default",
                     allow_none=True)
-    flags.DEFINE_string("run", None, "evaluate: the run folder")
-    flags.DEFINE_integer("num_samples", 2500, "evaluate: samples to draw")
+    flags.DEFINE_string("run", None, "evaluate/sample: the run folder")
+    flags.DEFINE_string("saved_model", None, "evaluate/sample: an exported generator (version folder)")
+    flags.DEFINE_string("images", None, "evaluate: an .npy array [N, S, S, C] in [-1, 1]")
+    flags.DEFINE_integer("num_samples", 5000, "evaluate: samples to draw")
+    flags.DEFINE_integer("num", 64, "sample: samples to write")
+    flags.DEFINE_string("inception_graph", None,
+                        "evaluate: classify_image_graph_def.pb of the 2015 Inception release "
+                        "(adds fid_inception, kid_inception, inception_score)")
+    flags.DEFINE_string("keras_inception_weights", None,
+                        "evaluate: keras InceptionV3 weights file (metrics not comparable with "
+                        "published numbers)")
+    flags.DEFINE_list("extractors", [], "evaluate: extra feature extractors (inception, "
+                      "keras_inception; shapes is automatic for shapes)")
+    flags.DEFINE_string("latent_prior", None, "evaluate/sample --saved_model: the latent prior "
+                        "(default: the export's own, else normal)")
 
 
 def _run_config(command):
@@ -75,7 +91,7 @@ def _model_overrides(run_cfg, command):
     run_fields = {f.name for f in dataclasses.fields(RunConfig)}
     overrides = {}
     for name in _DEFINED - run_fields:
-        if name in ("run", "num_samples"):
+        if name in _EVAL_FLAGS:
             continue
         if FLAGS[name].present:
             value = FLAGS[name].value
@@ -86,9 +102,14 @@ def _model_overrides(run_cfg, command):
     return overrides
 
 
+def _given(name):
+    """A run flag's value when the user set it, else None (evaluate reads the rest elsewhere)."""
+    return FLAGS[name].value if FLAGS[name].present else None
+
+
 def main(argv, command):
     from tfgan_latent.train import checkpoints, callbacks, runner
-    from tfgan_latent.train.evaluate import evaluate
+    from tfgan_latent.train.evaluate import evaluate, sample
 
     logging.set_verbosity(logging.WARNING)
     if len(argv) > 1:
@@ -100,9 +121,22 @@ def main(argv, command):
                 print(f"{name:12s} {spec.description}")
             return 0
         if command == "evaluate":
-            if not FLAGS.run:
-                raise ValueError("evaluate needs --run=DIR (a training run folder).")
-            print(json.dumps(evaluate(FLAGS.run, FLAGS.num_samples, FLAGS.seed), sort_keys=True))
+            result = evaluate(
+                FLAGS.run, saved_model=FLAGS.saved_model, images=FLAGS.images,
+                dataset=_given("dataset"), image_size=_given("image_size"),
+                latent_prior=FLAGS.latent_prior, num_samples=FLAGS.num_samples,
+                seed=FLAGS.seed, extractors=FLAGS.extractors,
+                inception_graph=FLAGS.inception_graph,
+                keras_inception_weights=FLAGS.keras_inception_weights,
+                data_dir=FLAGS.data_dir)
+            print(json.dumps(result, sort_keys=True))
+            return 0
+        if command == "sample":
+            if not FLAGS.out:
+                raise ValueError("sample needs --out=FILE.png or --out=FILE.npy.")
+            path = sample(FLAGS.run, saved_model=FLAGS.saved_model, num=FLAGS.num,
+                          out=FLAGS.out, seed=FLAGS.seed, latent_prior=FLAGS.latent_prior)
+            print(f"samples: {path}")
             return 0
         run_cfg = _run_config(command)
         model_cfg = runner.resolve_model_config(run_cfg, _model_overrides(run_cfg, command))
@@ -116,6 +150,8 @@ def main(argv, command):
     if "export" in result:
         print(f"samples: {result['samples']}\ncheckpoint: {result['checkpoint']}\n"
               f"exported generator: {result['export']}\nrun folder: {result['out']}")
+    if "eval" in result:
+        print(f"scores at step {result['step']}: {json.dumps(result['eval'], sort_keys=True)}")
     return 0
 
 
@@ -128,7 +164,7 @@ def run(argv=None):
         sys.exit(2)
     command = argv.pop(1)
     define_flags()
-    if command in ("train", "demo", "evaluate"):
+    if command in ("train", "demo", "evaluate", "sample"):
         # Logical CPU devices must exist before TensorFlow initialises its runtime.
         _preparse_cpu_devices(argv)
     app.run(lambda a: sys.exit(main(a, command)), argv=argv)

@@ -9,7 +9,7 @@ DISTRIBUTE = ("none", "mirrored", "multiworker")
 RESUMABLE_FIELDS = frozenset({
     "steps", "export_dir", "log_every", "sample_every", "checkpoint_every",
     "keep_checkpoints", "steps_per_execution", "verbose", "distribute", "cpu_devices",
-    "data_dir", "download",
+    "data_dir", "download", "eval_every", "eval_samples",
 })
 
 
@@ -39,6 +39,8 @@ class RunConfig:
     toy_std: float = 0.0  # 2-D sets: mode std (swiss_roll: noise); 0 = the set's paper default
     ring_radius: float = 2.0  # ring8 radius (research/rfgan.md §1.3: Metz et al. 2016)
     verbose: int = 2
+    eval_every: int = 0  # >0: score the fixed eval latents every N steps (metrics.jsonl, plot)
+    eval_samples: int = 1000  # samples per --eval_every evaluation
 
     def resolved(self):
         """Fills the path defaults and validates every field."""
@@ -66,7 +68,13 @@ class RunConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"--{name} must be a positive integer, got {value!r}.")
-        for name in ("sample_every", "checkpoint_every"):
+        if (not isinstance(self.eval_every, int) or isinstance(self.eval_every, bool)
+                or self.eval_every < 0):
+            raise ValueError(f"--eval_every must be a non-negative integer, got {self.eval_every!r}.")
+        if not isinstance(self.eval_samples, int) or not 10 <= self.eval_samples <= 100_000:
+            raise ValueError(f"--eval_samples must be an integer in [10, 100000], got "
+                             f"{self.eval_samples!r}.")
+        for name in ("sample_every", "checkpoint_every", "eval_every"):
             if getattr(self, name) % self.log_every:
                 raise ValueError(
                     f"--{name}={getattr(self, name)} must be a multiple of --log_every="

@@ -1,8 +1,18 @@
-"""``evaluate --run=DIR``: rebuilds the run's model from config.json and its latest checkpoint.
+"""``evaluate`` and ``sample``: score or draw from a run, an exported generator, or an image file.
 
-For 2-D mixture data it reports ``modes`` and ``hq_percent`` (VEEGAN, Srivastava et al.
-2017 §5.1: a sample is high quality within 3σ of its nearest mode; a mode is captured if
-it is the nearest mode of a high-quality sample).
+Sources (exactly one):
+
+* ``--run=DIR``: rebuilds the run's model from ``config.json`` and its latest checkpoint;
+* ``--saved_model=DIR``: any SavedModel whose ``serving_default`` maps ``z`` [B, d] to images
+  (ours carry ``assets.extra/tfgan_latent.json`` with the data set and latent prior; for
+  another's generator pass ``--dataset``, ``--image_size`` and ``--latent_prior``);
+* ``--images=FILE.npy`` (evaluate only): an array [N, H, W, C] in [−1, 1] with
+  ``--dataset`` and ``--image_size``, so any image source is scored on the same yardstick.
+
+For 2-D mixture data ``evaluate`` reports ``modes`` and ``hq_percent`` (VEEGAN, Srivastava et
+al. 2017 §5.1); for images, ``tfgan_latent.metrics.image_metrics`` (the shapes manifold score
+and ``shapes``-feature FID/KID for ``shapes``; MS-SSIM always; Inception metrics with
+``--inception_graph``).
 """
 import json
 from pathlib import Path
@@ -11,9 +21,15 @@ import keras
 import numpy as np
 
 from tfgan_latent import data, metrics
+from tfgan_latent.metrics import report
+from tfgan_latent.models.gan import LATENT_PRIORS, prior_latents
 from tfgan_latent.train import registry
 from tfgan_latent.train.config import RunConfig
+from tfgan_latent.train.export import read_metadata
 from tfgan_latent.train.runner import restore_latest
+
+MAX_SAMPLES = 200_000  # beyond this a metric run is surely a typo (memory: 64 px ≈ 10 GB)
+_GENERATE_BATCH = 500
 
 
 def load_run(run_dir):
@@ -33,26 +49,188 @@ def load_run(run_dir):
     return run_cfg, model_cfg, gan
 
 
-def evaluate(run_dir, num_samples=2500, seed=0):
-    if num_samples < 1:
-        raise ValueError(f"--num_samples must be a positive integer, got {num_samples!r}.")
+class Source:
+    """Something that generates: ``generate(n, seed)`` → numpy [n, ...] plus what it imitates.
+
+    Attributes: ``dataset``, ``image_size`` (None if unknown), ``latent_dim``, ``prior``,
+    ``step`` (None if unknown), ``label`` (for the JSON's ``run``/``saved_model`` key).
+    """
+
+    def __init__(self, fn, *, dataset, image_size, latent_dim, prior, step, label,
+                 toy_params=None):
+        self._fn = fn
+        self.dataset, self.image_size, self.latent_dim = dataset, image_size, latent_dim
+        self.prior, self.step, self.label = prior, step, label
+        self.toy_params = toy_params or {}
+
+    def latents(self, n, seed):
+        return prior_latents(self.prior, n, self.latent_dim, seed)
+
+    def generate(self, n, seed):
+        z = self.latents(n, seed)
+        parts = [np.asarray(self._fn(z[i:i + _GENERATE_BATCH]), dtype=np.float32)
+                 for i in range(0, n, _GENERATE_BATCH)]
+        return np.concatenate(parts)
+
+
+def run_source(run_dir):
     run_cfg, _, gan = load_run(run_dir)
-    z = gan.fixed_latents(num_samples, seed)
-    x = keras.ops.convert_to_numpy(gan.generate(z)).astype(np.float64)
-    result = {"run": str(run_dir), "step": int(keras.ops.convert_to_numpy(gan.step)),
-              "num_samples": num_samples}
-    if data.dataset_kind(run_cfg.dataset) == "points":
-        result["sample_mean"] = x.mean(axis=0).tolist()
-        result["sample_std"] = x.std(axis=0).tolist()
-        if run_cfg.dataset != "swiss_roll":
-            centres, std = data.toy_modes(run_cfg.dataset, **run_cfg.toy_params())
-            cov = metrics.mode_coverage(x, centres, std)
-            result.update(modes=int(cov["modes"]), num_modes=len(centres),
-                          hq_percent=float(cov["hq_percent"]))
+    generator = gan.output_generator  # what samples and the export show (R-separate: G∘R∘G)
+    return Source(lambda z: keras.ops.convert_to_numpy(generator(z, training=False)),
+                  dataset=run_cfg.dataset, image_size=run_cfg.image_size,
+                  latent_dim=gan.latent_dim, prior=gan.latent_prior,
+                  step=int(keras.ops.convert_to_numpy(gan.step)), label=("run", str(run_dir)),
+                  toy_params=run_cfg.toy_params())
+
+
+def saved_model_source(export_dir, *, dataset=None, image_size=None, latent_prior=None):
+    """A ``Source`` for a SavedModel's ``serving_default`` (``z`` → one output)."""
+    import tensorflow as tf
+
+    export_dir = Path(export_dir)
+    if not (export_dir / "saved_model.pb").exists():
+        raise FileNotFoundError(
+            f"--saved_model={export_dir} holds no saved_model.pb (pass a version folder, e.g. "
+            f"saved_models/dcgan_shapes/1).")
+    meta = read_metadata(export_dir)
+    loaded = tf.saved_model.load(str(export_dir))
+    if "serving_default" not in loaded.signatures:
+        raise ValueError(f"--saved_model={export_dir} has no serving_default signature.")
+    signature = loaded.signatures["serving_default"]
+    inputs = signature.structured_input_signature[1]
+    if list(inputs) != ["z"] or inputs["z"].shape.rank != 2 or inputs["z"].shape[1] is None:
+        raise ValueError(
+            f"--saved_model={export_dir}: serving_default must take one input `z` of shape "
+            f"[batch, latent_dim]; it takes {dict(inputs)}.")
+    outputs = list(signature.structured_outputs)
+    key = "images" if "images" in outputs else "points" if "points" in outputs else outputs[0]
+    prior = latent_prior or meta.get("latent_prior", "normal")
+    if prior not in LATENT_PRIORS:
+        raise ValueError(f"--latent_prior must be one of {LATENT_PRIORS}, got {prior!r}.")
+
+    def generate(z):
+        return signature(z=tf.constant(z))[key].numpy()
+
+    return Source(generate, dataset=dataset or meta.get("dataset"),
+                  image_size=image_size or meta.get("image_size"),
+                  latent_dim=int(inputs["z"].shape[1]), prior=prior, step=meta.get("step"),
+                  label=("saved_model", str(export_dir)))
+
+
+def load_images(path, image_size=None):
+    """An ``.npy`` array [N, H, W, C] in [−1, 1]; errors name ``--images``."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"--images={path} does not exist.")
+    try:
+        images = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"--images={path} is not a .npy array file ({e}).") from None
+    if images.ndim != 4 or images.shape[-1] not in (1, 3) or images.shape[1] != images.shape[2]:
+        raise ValueError(f"--images must hold an array [N, S, S, C] (C = 1 or 3), got shape "
+                         f"{images.shape}.")
+    if image_size is not None and images.shape[1] != image_size:
+        raise ValueError(f"--images are {images.shape[1]} px but --image_size={image_size}.")
+    if not np.issubdtype(images.dtype, np.floating):
+        raise ValueError(f"--images must be floats in [-1, 1], got dtype {images.dtype}.")
+    if not np.all(np.isfinite(images)) or images.min() < -1.001 or images.max() > 1.001:
+        raise ValueError("--images must be finite and lie in [-1, 1] (uint8 x → x / 127.5 − 1).")
+    return np.clip(images.astype(np.float32), -1.0, 1.0)
+
+
+def _check_count(value, flag):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SAMPLES:
+        raise ValueError(f"{flag} must be an integer in [1, {MAX_SAMPLES}], got {value!r}.")
+
+
+def _check_dataset(name, image_size):
+    if name is None:
+        raise ValueError("--dataset is needed to score images without a run folder "
+                         f"(one of {sorted(data.DATASETS)}).")
+    if name not in data.DATASETS:
+        raise ValueError(f"--dataset must be one of {sorted(data.DATASETS)}, got {name!r}.")
+    if name == "shapes" and image_size not in (16, 32, 64):
+        raise ValueError(f"the shapes score needs --image_size in (16, 32, 64), got {image_size!r}.")
+
+
+def _extractors(dataset, image_size, names, inception_graph, keras_inception_weights):
+    """The extra extractors (besides the shapes estimator, which ``image_metrics`` adds)."""
+    names = list(names or [])
+    if inception_graph and "inception" not in names:
+        names.append("inception")
+    if keras_inception_weights and "keras_inception" not in names:
+        names.append("keras_inception")
+    unknown = [n for n in names if n not in report.EXTRACTORS]
+    if unknown:
+        raise ValueError(f"--extractors must name some of {report.EXTRACTORS}, "
+                         f"got {unknown}.")
+    if "shapes" in names and dataset != "shapes":
+        raise ValueError("--extractors=shapes only applies to --dataset=shapes.")
+    paths = {"inception": inception_graph, "keras_inception": keras_inception_weights}
+    return {n: report.make_extractor(n, paths[n], image_size) for n in names if n != "shapes"}
+
+
+def _reference_images(dataset, image_size, n, seed, data_dir):
+    """Real images for the extra extractors (``shapes`` uses its own held-out set)."""
+    if dataset == "shapes":
+        return None
+    stream = data.make_dataset(dataset, batch_size=n, seed=seed, image_size=image_size,
+                               data_dir=data_dir or None)
+    return next(iter(stream)).numpy()
+
+
+def evaluate(run_dir=None, *, saved_model=None, images=None, dataset=None, image_size=None,
+             latent_prior=None, num_samples=5000, seed=0, extractors=(), inception_graph=None,
+             keras_inception_weights=None, data_dir=None):
+    """One JSON-able dict of metrics for a run, an export or an image file (module docstring)."""
+    _check_count(num_samples, "--num_samples")
+    given = [name for name, v in (("--run", run_dir), ("--saved_model", saved_model),
+                                  ("--images", images)) if v]
+    if len(given) != 1:
+        raise ValueError("evaluate needs exactly one of --run=DIR, --saved_model=DIR or "
+                         f"--images=FILE.npy (got {given or 'none'}).")
+    if images:
+        x = load_images(images, image_size)
+        image_size = image_size or x.shape[1]
+        result = {"images": str(images)}
     else:
-        flat = x.reshape(len(x), -1)
-        result["pixel_mean"] = float(flat.mean())
-        result["pixel_std"] = float(flat.std())
-        pairs = min(len(flat) // 2, 500)
-        result["mean_pair_l2"] = float(np.linalg.norm(flat[:pairs] - flat[pairs:2 * pairs], axis=1).mean()) if pairs else 0.0
-    return result
+        source = (run_source(run_dir) if run_dir else saved_model_source(
+            saved_model, dataset=dataset, image_size=image_size, latent_prior=latent_prior))
+        dataset, image_size = source.dataset, source.image_size
+        x = source.generate(num_samples, seed)
+        result = {source.label[0]: source.label[1], "step": source.step}
+        if dataset in data.DATASETS and data.dataset_kind(dataset) == "points":
+            return {**result, "num_samples": num_samples,
+                    **metrics.point_metrics(x, dataset, source.toy_params)}
+    _check_dataset(dataset, image_size)
+    extra = _extractors(dataset, image_size, extractors, inception_graph, keras_inception_weights)
+    reference = (_reference_images(dataset, image_size, len(x), seed + 1, data_dir)
+                 if extra else None)
+    result.update(report.image_metrics(
+        x, dataset=dataset, extractors=extra, reference_images=reference, seed=seed))
+    return {"dataset": dataset, "image_size": image_size, **result}
+
+
+def sample(run_dir=None, *, saved_model=None, num=64, out, seed=0, latent_prior=None):
+    """Writes ``num`` samples as a PNG grid (``.png``) or an array (``.npy``); returns the path."""
+    from tfgan_latent.train import samples
+
+    _check_count(num, "--num")
+    out = Path(out)
+    if out.suffix not in (".png", ".npy"):
+        raise ValueError(f"--out must end in .png or .npy, got {str(out)!r}.")
+    if out.exists() and out.is_dir():
+        raise ValueError(f"--out={out} is a folder; give a file name ending in .png or .npy.")
+    if bool(run_dir) == bool(saved_model):
+        raise ValueError("sample needs exactly one of --run=DIR or --saved_model=DIR.")
+    source = (run_source(run_dir) if run_dir
+              else saved_model_source(saved_model, latent_prior=latent_prior))
+    x = source.generate(num, seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".npy":
+        np.save(out, x)
+    elif x.ndim == 2:
+        samples.save_scatter(x, out, title=f"{num} samples")
+    else:
+        samples.save_image_grid(x, out, columns=min(num, 8))
+    return out

@@ -4,7 +4,12 @@
 → a dict output (``images`` or ``points``) via ``keras.export.ExportArchive``, so the
 signature names are stable. A new export never overwrites an old version: it takes the
 next free version number (TF Serving serves the highest).
+
+Beside the graph, ``assets.extra/tfgan_latent.json`` records what a user needs to sample and
+score the generator without its run folder (model, data set, image size, latent size and
+prior); TF Serving ignores ``assets.extra``.
 """
+import json
 from pathlib import Path
 
 import keras
@@ -38,12 +43,28 @@ def _endpoint(fn, model, output_name):
     return endpoint
 
 
-def export_generator(generator, latent_dim, base_dir, output_name="images", extra_endpoints=()):
+METADATA_FILE = Path("assets.extra") / "tfgan_latent.json"
+
+
+def read_metadata(export_dir):
+    """The ``tfgan_latent.json`` of an export, or {} for a SavedModel made elsewhere."""
+    path = Path(export_dir) / METADATA_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path} is not valid JSON ({e}).") from None
+
+
+def export_generator(generator, latent_dim, base_dir, output_name="images", extra_endpoints=(),
+                     metadata=None):
     """Writes ``generator`` as a SavedModel under ``base_dir/<next version>/``; returns the path.
 
     Args:
         extra_endpoints: ``(name, fn(model, z) -> dict or tensor)`` pairs for additional
             signatures (a tensor is returned under ``output_name``).
+        metadata: a JSON-able dict written to ``assets.extra/tfgan_latent.json``.
     """
     model = plain_copy(generator)
     spec = [tf.TensorSpec([None, latent_dim], tf.float32, name="z")]
@@ -59,4 +80,7 @@ def export_generator(generator, latent_dim, base_dir, output_name="images", extr
     path = next_version_dir(base_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     archive.write_out(str(path), verbose=False)
+    if metadata is not None:
+        (path / METADATA_FILE).parent.mkdir(exist_ok=True)
+        (path / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
     return path

@@ -133,7 +133,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
             samples.save_image_grid(fake, path)
         return path
 
-    guard = cb.NanGuard()
+    guard, evaluation = cb.NanGuard(), None
     periodic = cb.PeriodicCheckpoint(checkpointer, run_cfg.checkpoint_every, guard)
     callbacks = [guard, periodic]
     if chief:
@@ -142,6 +142,12 @@ def _train_locked(run_cfg, model_cfg, out, chief):
                              verbose=run_cfg.verbose == 2),
             cb.SampleWriter(write_samples, run_cfg.sample_every, guard),
         ]
+        if run_cfg.eval_every:
+            evaluation = cb.PeriodicEvaluation(
+                lambda: evaluate_outputs(gan, run_cfg), run_cfg.eval_every, guard,
+                out / "metrics.jsonl", out / "tensorboard", out / "eval_metrics.png",
+                verbose=run_cfg.verbose == 2)
+            callbacks.append(evaluation)
     last_good = checkpointer.latest
     while True:
         last_stage = index == len(stages) - 1
@@ -175,14 +181,38 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     if checkpointer.latest is None or not checkpointer.latest.endswith(f"-{end}"):
         checkpointer.save(end)
     result = {"out": str(out), "step": end, "checkpoint": checkpointer.latest}
+    if chief and evaluation is not None and evaluation.last and evaluation.last["step"] == end:
+        result["eval"] = {k.split("/", 1)[1]: v for k, v in evaluation.last.items() if k != "step"}
     if chief:
         result["samples"] = str(write_samples(end))
         output = "points" if kind == "points" else "images"
         result["export"] = str(export_lib.export_generator(
             gan.serving_generator(), gan.latent_dim, run_cfg.export_dir, output,
-            extra_endpoints=gan.export_endpoints()))
+            extra_endpoints=gan.export_endpoints(), metadata=export_metadata(run_cfg, gan)))
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
+
+
+def evaluate_outputs(gan, run_cfg, num=None, seed=None):
+    """The offline metrics of ``gan``'s output generator on its fixed evaluation latents."""
+    from tfgan_latent import metrics
+    from tfgan_latent.models.gan import prior_latents
+
+    num = num or run_cfg.eval_samples
+    z = prior_latents(gan.latent_prior, num, gan.latent_dim, run_cfg.seed if seed is None else seed)
+    generator = gan.output_generator
+    x = np.concatenate([keras.ops.convert_to_numpy(generator(z[i:i + 500], training=False))
+                        for i in range(0, num, 500)])
+    if data.dataset_kind(run_cfg.dataset) == "points":
+        return metrics.point_metrics(x, run_cfg.dataset, run_cfg.toy_params())
+    return metrics.image_metrics(x, dataset=run_cfg.dataset, num_pairs=min(1000, 4 * num))
+
+
+def export_metadata(run_cfg, gan):
+    """What ``evaluate``/``sample --saved_model`` need to know about an export."""
+    return {"model": run_cfg.model, "dataset": run_cfg.dataset, "image_size": run_cfg.image_size,
+            "latent_dim": gan.latent_dim, "latent_prior": gan.latent_prior,
+            "step": int(keras.ops.convert_to_numpy(gan.step))}
 
 
 def _dataset(run_cfg, batch_size, start_step, seed=None):

@@ -15,7 +15,7 @@ from tfgan_latent.layers import AlphaFade, MinibatchStddev, coarsen_real_images,
 from tfgan_latent.models.gan import in_cross_replica
 from tfgan_latent.models.variants import WGANGP
 from tfgan_latent.papers.growing import cnn
-from tfgan_latent.papers.growing.walks import NORMALIZATIONS, unit_latents
+from tfgan_latent.papers.growing.walks import NORMALIZATIONS
 
 _register = keras.saving.register_keras_serializable(package="tfgan_latent")
 
@@ -205,8 +205,10 @@ class GrowingGAN(WGANGP):
         z = self._global_draw(sampler, batch_size, (self.latent_dim,))
         return z[:, : self.arch.latent_dim]
 
-    def fixed_latents(self, n, seed):
-        return unit_latents(n, self.latent_dim, seed + 7919, self.latent_normalization)
+    @property
+    def latent_prior(self):
+        """Unit-norm N(0, I) latents, per sample (the text) or per batch (the code)."""
+        return "unit_sphere" if self.latent_normalization == "per_sample" else "unit_sphere_batch"
 
     # ------------------------------------------------------------ training
     def train_step(self, data):
