@@ -39,13 +39,11 @@ NOISE = 0.05
 
 
 def _draw(n, seed):
-    _, f = shapes_data.make_shapes(n, 8, seed)  # factors only (8 px render is cheap)
-    return f
+    return shapes_data.draw_factors(np.random.default_rng(seed), n)
 
 
 def render(f, s, supersample=1):
-    big = shapes_data.render_shapes(f["shape"], f["colour"], f["x"], f["y"], f["size"],
-                                    s * supersample)
+    big = shapes_data.render_shapes(**f, image_size=s * supersample)
     return big.reshape(-1, s, supersample, s, supersample, 3).mean(axis=(2, 4))
 
 

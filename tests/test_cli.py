@@ -91,9 +91,12 @@ class CliTest(tf.test.TestCase):
             self.assertEqual(demo.returncode, 0, demo.stderr)
             config = json.loads((Path(tmp) / "demo" / "config.json").read_text())
             self.assertEqual((config["run"]["model"], config["run"]["dataset"],
-                              config["run"]["image_size"], config["model"]["width"]),
-                             ("dcgan", "shapes", 32, 32))
+                              config["run"]["image_size"], config["model"]["width"],
+                              config["model"]["g_steps"]), ("dcgan", "shapes", 32, 16, 2))
             self.assertIn("samples: ", demo.stdout)
+            scores = json.loads(demo.stdout.split("scores at step 2: ")[1].splitlines()[0])
+            self.assertEqual(scores["num_samples"], 2000)
+            self.assertTrue(0 <= scores["on_manifold_percent"] <= 100 and 0 <= scores["modes"] <= 18)
             self.assertTrue((Path(tmp) / "exp" / "1" / "saved_model.pb").exists())
             bad = helpers.cli("train", "--model=nope", f"--out={tmp}/bad")
             self.assertEqual(bad.returncode, 2)

@@ -50,6 +50,15 @@ class EstimatorTest(tf.test.TestCase):
                 self.assertLess(rmse_px, 1.0, (s, key))
             self.assertEqual(guess["features"].shape, (n, 128))
 
+    def test_loading_draws_nothing_from_global_random_state(self):
+        import random
+
+        shapes_estimator._load_cached.cache_clear()
+        before = (random.getstate(), np.random.get_state()[1].copy())
+        shapes_estimator.load_estimator(16)
+        self.assertEqual(before[0], random.getstate())
+        np.testing.assert_array_equal(before[1], np.random.get_state()[1])
+
     def test_extractor_protocol_and_input_errors(self):
         estimator = shapes_estimator.load_estimator(16)
         self.assertIsInstance(estimator, metrics.FeatureExtractor)

@@ -121,7 +121,11 @@ class FailureTest(tf.test.TestCase):
     def test_bad_run_settings_name_the_flag(self):
         for field, value, pattern in (("steps", 0, "--steps must be a positive integer"),
                                       ("batch_size", -1, "--batch_size must be a positive"),
-                                      ("distribute", "tpu", "--distribute must be one of")):
+                                      ("distribute", "tpu", "--distribute must be one of"),
+                                      ("eval_every", 75, "--eval_every=75 must be a multiple of --log_every=50"),
+                                      ("eval_samples", 5, "--eval_samples must be an integer in"),
+                                      ("steps_per_execution", 30,
+                                       "--log_every=50 must be a multiple of --steps_per_execution=30")):
             with self.subTest(field=field):
                 with self.assertRaisesRegex(ValueError, pattern):
                     RunConfig(**{field: value}).resolved()

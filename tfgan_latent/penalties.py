@@ -24,7 +24,6 @@ import tensorflow as tf
 
 __all__ = [
     "gradient_norm",
-    "r1_penalty",
     "wasserstein_gradient_penalty",
     "dragan_perturbation",
     "dragan_penalty",
@@ -69,11 +68,6 @@ def gradient_norm(critic, x, epsilon=1e-10):
     Reference: Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", Eq. 3
     (``||grad_x D(x)||_2``).
     """
-    return tf.sqrt(_squared_gradient_norm(critic, x) + epsilon)
-
-
-def _squared_gradient_norm(critic, x):
-    """Per-sample ``sum g^2`` of the critic's input gradient (batch-sum trick), float32 [B]."""
     x = tf.convert_to_tensor(x)
     _check_rank(x, "x")
     with tf.GradientTape() as tape:
@@ -83,24 +77,7 @@ def _squared_gradient_norm(critic, x):
     grads = tape.gradient(total, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
     grads = tf.cast(grads, tf.float32)
     grads = tf.reshape(grads, [tf.shape(grads)[0], -1])
-    return tf.reduce_sum(tf.square(grads), axis=1)
-
-
-def r1_penalty(critic, real, *, weight=10.0):
-    """R1 penalty on real data, ``weight / 2 * mean ||grad D(x)||^2`` (no square root).
-
-    Args:
-        critic: callable ``x -> logits`` of shape ``[B]`` or ``[B, 1]``.
-        real: real batch, rank >= 2.
-        weight: gamma (Mescheder et al. use 10 on CelebA-HQ / LSUN; smaller for small images).
-
-    Returns:
-        float32 scalar, to be added to the discriminator loss.
-
-    Reference: Mescheder, Geiger & Nowozin 2018, "Which Training Methods for GANs do
-    actually Converge?", Eq. 9: ``R1 = gamma / 2 E_{p_D} ||grad D(x)||^2``.
-    """
-    return 0.5 * float(weight) * tf.reduce_mean(_squared_gradient_norm(critic, real))
+    return tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + epsilon)
 
 
 def _unit_norm_penalty(critic, x_hat, weight, epsilon):

@@ -3,8 +3,14 @@
 ``make_dataset(name, batch_size=..., seed=..., start_step=...)`` is the one entry point the
 trainer uses; every stream it returns is infinite, deterministic and resumable at any step.
 """
-from tfgan_latent.data.pipeline import DATASETS, dataset_channels, dataset_kind, make_dataset
-from tfgan_latent.data.shapes import make_shapes
+from tfgan_latent.data.pipeline import (
+    DATASETS,
+    IMAGE_DATASETS,
+    dataset_channels,
+    dataset_kind,
+    make_dataset,
+)
+from tfgan_latent.data.shapes import draw_factors, make_shapes, render_shapes
 from tfgan_latent.data.tfds_images import (
     CELEBA_CROPS,
     TFDS_DATASETS,
@@ -24,15 +30,18 @@ from tfgan_latent.data.toy import (
 __all__ = [
     "CELEBA_CROPS",
     "DATASETS",
+    "IMAGE_DATASETS",
     "TFDS_DATASETS",
     "TOY_DATASETS",
     "dataset_channels",
     "dataset_kind",
+    "draw_factors",
     "grid25_centres",
     "load_tfds_images",
     "make_dataset",
     "make_shapes",
     "preprocess_image",
+    "render_shapes",
     "ring8_centres",
     "sample_grid25",
     "sample_ring8",

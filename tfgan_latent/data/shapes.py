@@ -67,22 +67,27 @@ def make_shapes(num_images, image_size, seed):
         raise ValueError(f"num_images must be a positive integer, got {num_images!r}.")
     if int(image_size) < 8:
         raise ValueError(f"image_size must be an integer >= 8, got {image_size!r}.")
-    n, s = int(num_images), int(image_size)
-    rng = np.random.default_rng(seed)
+    factors = draw_factors(np.random.default_rng(seed), int(num_images))
+    images = render_shapes(**factors, image_size=int(image_size))
+    return images, factors
+
+
+def draw_factors(rng, n):
+    """``n`` factor draws from a numpy ``Generator``, as ``make_shapes`` draws them (dict of [n])."""
     shape = rng.integers(0, len(SHAPE_NAMES), size=n).astype(np.int32)
     colour = rng.integers(0, len(PALETTE), size=n).astype(np.int32)
     size = rng.uniform(SIZE_RANGE[0], SIZE_RANGE[1], size=n).astype(np.float32)
     half = size / 2
     x = (half + (1 - size) * rng.uniform(size=n)).astype(np.float32)
     y = (half + (1 - size) * rng.uniform(size=n)).astype(np.float32)
-
-    images = render_shapes(shape, colour, x, y, size, s)
-    factors = {"shape": shape, "colour": colour, "x": x, "y": y, "size": size}
-    return images, factors
+    return {"shape": shape, "colour": colour, "x": x, "y": y, "size": size}
 
 
 def render_masks(shape, x, y, size, image_size):
     """The painted pixels of shapes with the given factors: bool [N, S, S].
+
+    (The shapes manifold score caches fits of a reference set keyed by this file's bytes, so
+    any change here invalidates them.)
 
     Pixel (row i, column j) is painted when its centre ((j + 0.5)/S, (i + 0.5)/S) lies in the
     shape (the geometry of the module docstring). Factors are [N] arrays (any real values; no

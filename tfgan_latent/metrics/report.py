@@ -6,8 +6,9 @@
   ``mode_kl``, ``w1_x``, ``w1_y``, ``w1_size``; ``shapes_manifold``) and the distribution
   metrics on the factor estimator's features against the held-out reference set (``fid``,
   ``kid``, ``precision``, ``recall``, ``density``, ``coverage``);
-* for every image set: ``ms_ssim``, the mean MS-SSIM of random pairs of generated images
-  (RFGAN Table 1 after Odena et al. 2017; lower = more diverse);
+* for every image set of at least 16 px (its five scales): ``ms_ssim``, the mean MS-SSIM of
+  random pairs of generated images (RFGAN Table 1 after Odena et al. 2017; lower = more
+  diverse);
 * per extra extractor (``inception``: the 2015 graph from a user file; ``keras_inception``:
   Keras weights from a user file, not comparable with published numbers): ``fid_<name>``,
   ``kid_<name>``, ``precision_<name>``, ``recall_<name>``, ``density_<name>``,
@@ -21,6 +22,7 @@ from tfgan_latent.metrics import distribution, ms_ssim, shapes_estimator, shapes
 __all__ = ["EXTRACTORS", "image_metrics", "make_extractor"]
 
 EXTRACTORS = ("shapes", "inception", "keras_inception")
+MS_SSIM_MIN_SIZE = 16
 
 
 def make_extractor(name, path=None, image_size=None):
@@ -54,8 +56,8 @@ def image_metrics(images, *, dataset, extractors=None, reference_images=None, nu
 
     Args:
         images: the generated images.
-        dataset: the data set they imitate; ``"shapes"`` adds the manifold score and the
-            ``shapes``-feature distribution metrics.
+        dataset: the data set they imitate; ``"shapes"`` (16, 32 or 64 px) adds the manifold
+            score and the ``shapes``-feature distribution metrics.
         extractors: extra feature extractors, ``{name: extractor}`` (``FeatureExtractor``
             protocol); ``name`` suffixes their metrics (``fid_<name>``, ...).
         reference_images: real images for the extra extractors (default for ``shapes``: the
@@ -76,7 +78,8 @@ def image_metrics(images, *, dataset, extractors=None, reference_images=None, nu
             kid_subset_size=min(1000, len(images), len(ref_images))))
         if reference_images is None:
             reference_images = ref_images
-    result["ms_ssim"] = ms_ssim.ms_ssim_diversity(images, num_pairs=num_pairs, seed=seed)
+    if min(images.shape[1:3]) >= MS_SSIM_MIN_SIZE:  # 5 scales need 16 px
+        result["ms_ssim"] = ms_ssim.ms_ssim_diversity(images, num_pairs=num_pairs, seed=seed)
     for name, extractor in (extractors or {}).items():
         if reference_images is None:
             raise ValueError(f"the {name} metrics need real reference images.")

@@ -5,7 +5,7 @@ It is the first half of the shapes manifold score (``shapes_manifold``) and, thr
 on ``shapes`` runs. One estimator per image size (16, 32, 64 px), trained by this library on
 freshly rendered ``shapes`` images from a fixed seed and shipped in the package
 (``weights/shapes_estimator_<S>px.weights.h5``), so that every user scores with the same
-network; ``experiments/train_shapes_estimator.py`` retrains them (about a minute per size on
+network; ``experiments/train_shapes_estimator.py`` retrains them (1 to 4 minutes per size on
 2 CPU cores) and writes their held-out accuracy. Nothing is downloaded.
 
 Architecture (input S×S×3 in [−1, 1]): log2(S/4) stride-2 Conv 3×3 + ReLU stages down to
@@ -58,34 +58,34 @@ def _widths(image_size):
     return [max(16, 64 >> (stages - 1 - i)) for i in range(stages)]
 
 
-def build_estimator_model(image_size):
-    """The estimator CNN for S×S×3 images; outputs a dict (features, shape, colour, factors)."""
+def build_estimator_model(image_size, seed=0):
+    """The estimator CNN for S×S×3 images; outputs a dict (features, shape, colour, factors).
+
+    Every initializer is seeded from ``seed``, so building one (as ``evaluate`` and
+    ``--eval_every`` do) draws nothing from Keras's global random state: scoring a run never
+    changes what it trains.
+    """
     s = _check_size(image_size)
+    seeds = iter(range(seed * 100, seed * 100 + 100))
+
+    def layer(cls, *args, **kwargs):
+        init = keras.initializers.GlorotUniform(seed=next(seeds))
+        return cls(*args, kernel_initializer=init, **kwargs)
+
     images = keras.Input((s, s, 3), name="images")
     x = images
     for i, width in enumerate(_widths(s)):
-        x = keras.layers.Conv2D(width, 3, strides=2, padding="same", activation="relu",
-                                name=f"down{i}")(x)
+        x = layer(keras.layers.Conv2D, width, 3, strides=2, padding="same", activation="relu",
+                  name=f"down{i}")(x)
     x = keras.layers.Flatten()(x)
-    features = keras.layers.Dense(FEATURE_DIM, activation="relu", name="features")(x)
+    features = layer(keras.layers.Dense, FEATURE_DIM, activation="relu", name="features")(x)
     outputs = {
         "features": features,
-        "shape": keras.layers.Dense(len(shapes_data.SHAPE_NAMES), name="shape")(features),
-        "colour": keras.layers.Dense(len(shapes_data.PALETTE), name="colour")(features),
-        "factors": keras.layers.Dense(3, name="factors")(features),
+        "shape": layer(keras.layers.Dense, len(shapes_data.SHAPE_NAMES), name="shape")(features),
+        "colour": layer(keras.layers.Dense, len(shapes_data.PALETTE), name="colour")(features),
+        "factors": layer(keras.layers.Dense, 3, name="factors")(features),
     }
     return keras.Model(images, outputs, name=f"shapes_estimator_{s}px")
-
-
-def _draw_factors(rng, n):
-    """Factors drawn as ``make_shapes`` draws them."""
-    shape = rng.integers(0, len(shapes_data.SHAPE_NAMES), size=n).astype(np.int32)
-    colour = rng.integers(0, len(shapes_data.PALETTE), size=n).astype(np.int32)
-    low, high = shapes_data.SIZE_RANGE
-    size = rng.uniform(low, high, size=n).astype(np.float32)
-    x = (size / 2 + (1 - size) * rng.uniform(size=n)).astype(np.float32)
-    y = (size / 2 + (1 - size) * rng.uniform(size=n)).astype(np.float32)
-    return shape, colour, x, y, size
 
 
 def render_training_pool(image_size, num_images, seed, chunk=1000):
@@ -94,8 +94,8 @@ def render_training_pool(image_size, num_images, seed, chunk=1000):
     Factors drawn as ``make_shapes`` draws them; every other image is rendered with
     anti-aliased edges (4×4 supersampling). Stored as uint8 (p = 127.5·(x + 1), rounded).
     """
-    rng = np.random.default_rng([seed, image_size])
-    shape, colour, x, y, size = _draw_factors(rng, num_images)
+    factors = shapes_data.draw_factors(np.random.default_rng([seed, image_size]), num_images)
+    shape, colour, x, y, size = (factors[k] for k in ("shape", "colour", "x", "y", "size"))
     s = image_size
     pool = np.empty((num_images, s, s, 3), np.uint8)
     for start in range(0, num_images, chunk):
@@ -122,9 +122,8 @@ def train_estimator(image_size, *, steps=4000, batch_size=64, pool_size=20000, s
     import tensorflow as tf
 
     s = _check_size(image_size)
-    keras.utils.set_random_seed(seed)
     pool, targets = render_training_pool(s, pool_size, seed)
-    model = build_estimator_model(s)
+    model = build_estimator_model(s, seed)
     optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps))
     scale = float(s)  # factor error measured in pixels
 

@@ -49,13 +49,15 @@ def in_cross_replica(fn):
 LATENT_PRIORS = LATENT_DISTRIBUTIONS + ("unit_sphere", "unit_sphere_batch")
 
 
-def prior_latents(prior, n, latent_dim, seed):
-    """``n`` latents [n, latent_dim] float32 from ``prior``, a pure function of ``seed``.
+def prior_latents(prior, n, latent_dim, seed, batch_size=None):
+    """``n`` latents [n, latent_dim] float32 from ``prior``, a pure function of the arguments.
 
     ``normal``: N(0, I); ``uniform``: U(−1, 1); ``unit_sphere``: N(0, I) rows scaled to unit
-    norm; ``unit_sphere_batch``: the whole N(0, I) matrix divided by its Frobenius norm (the
-    growing thesis's text and code, §7.2.3 / growing.md A2). One generator,
-    ``default_rng(seed + 7919)``, so a run, its export and ``evaluate`` see the same z.
+    norm (the growing thesis's text, §7.2.3); ``unit_sphere_batch``: every block of
+    ``batch_size`` rows (default: all n) divided by its Frobenius norm, as the growing code
+    normalises each training batch (growing.md A2), so a row's scale matches training only
+    when ``batch_size`` is the training batch. One generator, ``default_rng(seed + 7919)``, so
+    a run, its export and ``evaluate`` see the same z.
     """
     if prior not in LATENT_PRIORS:
         raise ValueError(f"latent prior must be one of {LATENT_PRIORS}, got {prior!r}.")
@@ -66,7 +68,9 @@ def prior_latents(prior, n, latent_dim, seed):
     if prior == "unit_sphere":
         z /= np.linalg.norm(z, axis=1, keepdims=True)
     elif prior == "unit_sphere_batch":
-        z /= np.linalg.norm(z)
+        block = int(batch_size or n)
+        for start in range(0, n, block):
+            z[start:start + block] /= np.linalg.norm(z[start:start + block])
     return z.astype(np.float32)
 
 
@@ -343,9 +347,14 @@ class GAN(keras.Model):
         """The prior's name for ``prior_latents`` (written into exports for evaluation)."""
         return self.latent_distribution
 
+    @property
+    def latent_prior_args(self):
+        """Extra ``prior_latents`` arguments of this model's prior (exported beside its name)."""
+        return {}
+
     def fixed_latents(self, n, seed):
         """``n`` latents from the prior as numpy, fixed by ``seed`` (sample grids, evaluation)."""
-        return prior_latents(self.latent_prior, n, self.latent_dim, seed)
+        return prior_latents(self.latent_prior, n, self.latent_dim, seed, **self.latent_prior_args)
 
     def export_endpoints(self):
         """Extra ``(name, fn(generator, z) -> dict)`` SavedModel signatures (none here)."""

@@ -12,7 +12,6 @@ from keras import layers
 
 _SIZES = (16, 32, 64, 128, 256)
 NORMALIZATIONS = ("batch", "layer", "none")
-UPSAMPLINGS = ("transpose", "nearest")
 
 
 def _check_image_size(image_size, owner):
@@ -38,30 +37,14 @@ def _norm(kind, name):
     return None
 
 
-def _upsample_conv(filters, upsample, init, name, use_bias=False):
-    """×2 upsampling: ConvT(4, stride 2), or nearest-neighbour ×2 then Conv(3) ("resize-conv")."""
-    if upsample == "transpose":
-        return [layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=use_bias,
-                                       kernel_initializer=init, name=name)]
-    return [layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_up"),
-            layers.Conv2D(filters, 3, padding="same", use_bias=use_bias, kernel_initializer=init,
-                          name=name)]
-
-
-def dcgan_generator(latent_dim, image_size, channels=3, width=64, name="generator",
-                    upsample="transpose"):
+def dcgan_generator(latent_dim, image_size, channels=3, width=64, name="generator"):
     """z [B, latent_dim] → images [B, S, S, channels] in (-1, 1).
 
-    Dense to 4×4×(width·2^(n-1)), then n ×2 upsampling stages halving the width, the last one
-    to ``channels`` with tanh (Radford et al. 2016, Fig. 1). ``upsample="transpose"``: ConvT(4,
-    stride 2) as DCGAN; ``"nearest"``: nearest-neighbour ×2 then Conv(3), which avoids the
-    checkerboard artefacts of strided transposed convolutions (Odena, Dumoulin & Olah 2016,
-    "Deconvolution and Checkerboard Artifacts").
+    Dense to 4×4×(width·2^(n-1)), then n ConvT(4, stride 2) stages halving the width, the
+    last one to ``channels`` with tanh (Radford et al. 2016, Fig. 1).
     """
     for arg, v in (("latent_dim", latent_dim), ("channels", channels), ("width", width)):
         _positive(arg, v)
-    if upsample not in UPSAMPLINGS:
-        raise ValueError(f"`upsample` must be one of {UPSAMPLINGS}, got {upsample!r}.")
     stages = _check_image_size(image_size, "DCGAN")
     init = keras.initializers.RandomNormal(0.0, 0.02)
     z = keras.Input((latent_dim,), name="z")
@@ -71,12 +54,15 @@ def dcgan_generator(latent_dim, image_size, channels=3, width=64, name="generato
     x = _norm("batch", "project_bn")(x)
     x = layers.ReLU()(x)
     for i in range(stages - 1):
-        for layer in _upsample_conv(top // 2 ** (i + 1), upsample, init, f"deconv{i}"):
-            x = layer(x)
+        x = layers.Conv2DTranspose(
+            top // 2 ** (i + 1), 4, strides=2, padding="same", use_bias=False,
+            kernel_initializer=init, name=f"deconv{i}",
+        )(x)
         x = _norm("batch", f"deconv{i}_bn")(x)
         x = layers.ReLU()(x)
-    for layer in _upsample_conv(channels, upsample, init, "to_image", use_bias=True):
-        x = layer(x)
+    x = layers.Conv2DTranspose(
+        channels, 4, strides=2, padding="same", kernel_initializer=init, name="to_image"
+    )(x)
     out = layers.Activation("tanh", dtype="float32")(x)
     return keras.Model(z, out, name=name)
 

@@ -132,7 +132,7 @@ class PeriodicEvaluation(keras.callbacks.Callback):
         step = _step(self.model)
         if self.guard.failure is not None or step % self.every:
             return
-        values = {k: float(v) for k, v in self.evaluate_fn().items()
+        values = {k: v for k, v in self.evaluate_fn().items()
                   if isinstance(v, (int, float)) and not isinstance(v, bool)
                   and math.isfinite(v) and k not in _CONSTANT_KEYS}
         record = {"step": step, **{f"eval/{k}": v for k, v in values.items()}}
@@ -150,7 +150,7 @@ class PeriodicEvaluation(keras.callbacks.Callback):
             print(f"step {step} eval: {shown}", flush=True)
 
 
-_CONSTANT_KEYS = ("num_samples", "num_images", "manifold_threshold")
+_CONSTANT_KEYS = ("num_samples", "num_images", "manifold_threshold", "num_modes")
 PLOTTED = ("on_manifold_percent", "modes", "mode_kl", "fid", "kid", "ms_ssim", "precision",
            "recall", "fid_inception", "inception_score", "hq_percent")
 
@@ -161,7 +161,9 @@ def plot_eval_history(metrics_path, plot_path):
 
     records = [json.loads(line) for line in Path(metrics_path).read_text().splitlines()
                if line.strip()]
-    records = [r for r in records if any(k.startswith("eval/") for k in r)]
+    # The last record per step: a resumed run may score a step again.
+    by_step = {r["step"]: r for r in records if any(k.startswith("eval/") for k in r)}
+    records = [by_step[step] for step in sorted(by_step)]
     keys = [k for k in PLOTTED if any(f"eval/{k}" in r for r in records)]
     if not keys:
         return None

@@ -74,6 +74,11 @@ class RunConfig:
         if not isinstance(self.eval_samples, int) or not 10 <= self.eval_samples <= 100_000:
             raise ValueError(f"--eval_samples must be an integer in [10, 100000], got "
                              f"{self.eval_samples!r}.")
+        for name in ("log_every", "steps"):
+            if getattr(self, name) % self.steps_per_execution:
+                raise ValueError(
+                    f"--{name}={getattr(self, name)} must be a multiple of --steps_per_execution="
+                    f"{self.steps_per_execution} (a compiled call runs that many steps at once).")
         for name in ("sample_every", "checkpoint_every", "eval_every"):
             if getattr(self, name) % self.log_every:
                 raise ValueError(

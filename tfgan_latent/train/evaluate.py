@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from tfgan_latent import data, metrics
-from tfgan_latent.metrics import report
+from tfgan_latent.metrics import report, shapes_estimator
 from tfgan_latent.models.gan import LATENT_PRIORS, prior_latents
 from tfgan_latent.train import registry
 from tfgan_latent.train.config import RunConfig
@@ -52,35 +52,44 @@ def load_run(run_dir):
 class Source:
     """Something that generates: ``generate(n, seed)`` → numpy [n, ...] plus what it imitates.
 
-    Attributes: ``dataset``, ``image_size`` (None if unknown), ``latent_dim``, ``prior``,
-    ``step`` (None if unknown), ``label`` (for the JSON's ``run``/``saved_model`` key).
+    Attributes: ``dataset``, ``image_size`` (None if unknown), ``latent_dim``, ``prior`` and
+    ``prior_args`` (for ``prior_latents``), ``step`` (None if unknown), ``seed`` (the run's, or
+    None), ``toy_params``, ``label`` (the JSON's ``run``/``saved_model`` entry).
     """
 
-    def __init__(self, fn, *, dataset, image_size, latent_dim, prior, step, label,
-                 toy_params=None):
+    def __init__(self, fn, *, dataset, image_size, latent_dim, prior, label, prior_args=None,
+                 step=None, seed=None, toy_params=None):
         self._fn = fn
         self.dataset, self.image_size, self.latent_dim = dataset, image_size, latent_dim
-        self.prior, self.step, self.label = prior, step, label
+        self.prior, self.prior_args = prior, dict(prior_args or {})
+        self.step, self.seed, self.label = step, seed, label
         self.toy_params = toy_params or {}
 
-    def latents(self, n, seed):
-        return prior_latents(self.prior, n, self.latent_dim, seed)
-
     def generate(self, n, seed):
-        z = self.latents(n, seed)
-        parts = [np.asarray(self._fn(z[i:i + _GENERATE_BATCH]), dtype=np.float32)
-                 for i in range(0, n, _GENERATE_BATCH)]
-        return np.concatenate(parts)
+        """``n`` samples from the fixed latents of ``seed``; images smaller than ``image_size``
+        (a growing model's early cycle) are nearest-neighbour upsampled to it."""
+        z = prior_latents(self.prior, n, self.latent_dim, seed, **self.prior_args)
+        x = np.concatenate([np.asarray(self._fn(z[i:i + _GENERATE_BATCH]), dtype=np.float32)
+                            for i in range(0, n, _GENERATE_BATCH)])
+        if x.ndim == 4 and self.image_size and x.shape[1] < self.image_size:
+            factor = self.image_size // x.shape[1]
+            x = x.repeat(factor, axis=1).repeat(factor, axis=2)
+        return x
+
+
+def gan_source(gan, run_cfg, label=("run", None)):
+    """A ``Source`` for an in-memory GAN of a run (its output generator: what samples show)."""
+    generator = gan.output_generator  # R-separate: G∘R∘G; growing: G on the z prefix
+    return Source(lambda z: keras.ops.convert_to_numpy(generator(z, training=False)),
+                  dataset=run_cfg.dataset, image_size=run_cfg.image_size,
+                  latent_dim=gan.latent_dim, prior=gan.latent_prior,
+                  prior_args=gan.latent_prior_args, step=int(keras.ops.convert_to_numpy(gan.step)),
+                  seed=run_cfg.seed, toy_params=run_cfg.toy_params(), label=label)
 
 
 def run_source(run_dir):
     run_cfg, _, gan = load_run(run_dir)
-    generator = gan.output_generator  # what samples and the export show (R-separate: G∘R∘G)
-    return Source(lambda z: keras.ops.convert_to_numpy(generator(z, training=False)),
-                  dataset=run_cfg.dataset, image_size=run_cfg.image_size,
-                  latent_dim=gan.latent_dim, prior=gan.latent_prior,
-                  step=int(keras.ops.convert_to_numpy(gan.step)), label=("run", str(run_dir)),
-                  toy_params=run_cfg.toy_params())
+    return gan_source(gan, run_cfg, label=("run", str(run_dir)))
 
 
 def saved_model_source(export_dir, *, dataset=None, image_size=None, latent_prior=None):
@@ -113,8 +122,19 @@ def saved_model_source(export_dir, *, dataset=None, image_size=None, latent_prio
 
     return Source(generate, dataset=dataset or meta.get("dataset"),
                   image_size=image_size or meta.get("image_size"),
-                  latent_dim=int(inputs["z"].shape[1]), prior=prior, step=meta.get("step"),
+                  latent_dim=int(inputs["z"].shape[1]), prior=prior,
+                  prior_args=meta.get("latent_prior_args") if not latent_prior else None,
+                  step=meta.get("step"), toy_params=meta.get("toy_params"),
                   label=("saved_model", str(export_dir)))
+
+
+def score(x, dataset, *, extractors=None, reference=None, seed=0, toy_params=None):
+    """The metrics of samples ``x`` of ``dataset``: toy mode coverage or the image metrics."""
+    if dataset in data.DATASETS and data.dataset_kind(dataset) == "points":
+        return metrics.point_metrics(x, dataset, toy_params)
+    scored = dataset if x.shape[1] in shapes_estimator.ESTIMATOR_SIZES else None
+    return report.image_metrics(x, dataset=scored, extractors=extractors,
+                                reference_images=reference, seed=seed)
 
 
 def load_images(path, image_size=None):
@@ -138,23 +158,24 @@ def load_images(path, image_size=None):
     return np.clip(images.astype(np.float32), -1.0, 1.0)
 
 
-def _check_count(value, flag):
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SAMPLES:
-        raise ValueError(f"{flag} must be an integer in [1, {MAX_SAMPLES}], got {value!r}.")
+def _check_count(value, flag, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_SAMPLES:
+        raise ValueError(f"{flag} must be an integer in [{minimum}, {MAX_SAMPLES}], got {value!r}.")
 
 
-def _check_dataset(name, image_size):
+def _check_dataset(name, images):
     if name is None:
         raise ValueError("--dataset is needed to score images without a run folder "
-                         f"(one of {sorted(data.DATASETS)}).")
-    if name not in data.DATASETS:
-        raise ValueError(f"--dataset must be one of {sorted(data.DATASETS)}, got {name!r}.")
-    if name == "shapes" and image_size not in (16, 32, 64):
-        raise ValueError(f"the shapes score needs --image_size in (16, 32, 64), got {image_size!r}.")
+                         f"(one of {sorted(data.IMAGE_DATASETS)}).")
+    if name not in data.IMAGE_DATASETS:
+        raise ValueError(f"--dataset must be an image data set to score images, one of "
+                         f"{sorted(data.IMAGE_DATASETS)}; got {name!r}.")
+    if name == "shapes" and images.shape[-1] != 3:
+        raise ValueError(f"--images of shapes must have 3 channels, got {images.shape[-1]}.")
 
 
 def _extractors(dataset, image_size, names, inception_graph, keras_inception_weights):
-    """The extra extractors (besides the shapes estimator, which ``image_metrics`` adds)."""
+    """The extra extractors ``{name: extractor}`` (the shapes estimator is built in)."""
     names = list(names or [])
     if inception_graph and "inception" not in names:
         names.append("inception")
@@ -162,8 +183,7 @@ def _extractors(dataset, image_size, names, inception_graph, keras_inception_wei
         names.append("keras_inception")
     unknown = [n for n in names if n not in report.EXTRACTORS]
     if unknown:
-        raise ValueError(f"--extractors must name some of {report.EXTRACTORS}, "
-                         f"got {unknown}.")
+        raise ValueError(f"--extractors must name some of {report.EXTRACTORS}, got {unknown}.")
     if "shapes" in names and dataset != "shapes":
         raise ValueError("--extractors=shapes only applies to --dataset=shapes.")
     paths = {"inception": inception_graph, "keras_inception": keras_inception_weights}
@@ -180,10 +200,14 @@ def _reference_images(dataset, image_size, n, seed, data_dir):
 
 
 def evaluate(run_dir=None, *, saved_model=None, images=None, dataset=None, image_size=None,
-             latent_prior=None, num_samples=5000, seed=0, extractors=(), inception_graph=None,
+             latent_prior=None, num_samples=5000, seed=None, extractors=(), inception_graph=None,
              keras_inception_weights=None, data_dir=None):
-    """One JSON-able dict of metrics for a run, an export or an image file (module docstring)."""
-    _check_count(num_samples, "--num_samples")
+    """One JSON-able dict of metrics for a run, an export or an image file (module docstring).
+
+    ``seed`` fixes the latents (default: the run's seed, so ``--eval_every`` records and
+    ``evaluate --run`` agree; 0 for an export).
+    """
+    _check_count(num_samples, "--num_samples", minimum=10)
     given = [name for name, v in (("--run", run_dir), ("--saved_model", saved_model),
                                   ("--images", images)) if v]
     if len(given) != 1:
@@ -191,24 +215,23 @@ def evaluate(run_dir=None, *, saved_model=None, images=None, dataset=None, image
                          f"--images=FILE.npy (got {given or 'none'}).")
     if images:
         x = load_images(images, image_size)
-        image_size = image_size or x.shape[1]
-        result = {"images": str(images)}
+        result, toy_params, seed = {"images": str(images)}, {}, 0 if seed is None else seed
     else:
         source = (run_source(run_dir) if run_dir else saved_model_source(
             saved_model, dataset=dataset, image_size=image_size, latent_prior=latent_prior))
-        dataset, image_size = source.dataset, source.image_size
+        dataset = source.dataset
+        seed = seed if seed is not None else source.seed or 0
         x = source.generate(num_samples, seed)
-        result = {source.label[0]: source.label[1], "step": source.step}
+        result, toy_params = {source.label[0]: source.label[1], "step": source.step}, source.toy_params
         if dataset in data.DATASETS and data.dataset_kind(dataset) == "points":
-            return {**result, "num_samples": num_samples,
-                    **metrics.point_metrics(x, dataset, source.toy_params)}
-    _check_dataset(dataset, image_size)
-    extra = _extractors(dataset, image_size, extractors, inception_graph, keras_inception_weights)
-    reference = (_reference_images(dataset, image_size, len(x), seed + 1, data_dir)
+            return {**result, "dataset": dataset, "num_samples": num_samples,
+                    **score(x, dataset, toy_params=toy_params)}
+    _check_dataset(dataset, x)
+    extra = _extractors(dataset, x.shape[1], extractors, inception_graph, keras_inception_weights)
+    reference = (_reference_images(dataset, x.shape[1], len(x), seed + 1, data_dir)
                  if extra else None)
-    result.update(report.image_metrics(
-        x, dataset=dataset, extractors=extra, reference_images=reference, seed=seed))
-    return {"dataset": dataset, "image_size": image_size, **result}
+    result.update(score(x, dataset, extractors=extra, reference=reference, seed=seed))
+    return {"dataset": dataset, "image_size": int(x.shape[1]), "seed": seed, **result}
 
 
 def sample(run_dir=None, *, saved_model=None, num=64, out, seed=0, latent_prior=None):

@@ -20,7 +20,6 @@ class GANConfig:
     latent_distribution: str = "uniform"  # Radford et al. 2016 Fig. 1: uniform z
     width: int = 64  # base channels of the DCGAN nets (64 in Radford et al. 2016 Fig. 1)
     normalization: str = "batch"  # D normalization (Radford et al. 2016 §3)
-    upsample: str = "transpose"  # G upsampling: DCGAN's ConvT (Radford et al. 2016 Fig. 1) or "nearest"
     mlp_units: int = 128  # 2-D data MLPs: units per hidden layer (Metz et al. 2016 toy: 128)
     mlp_layers: int = 3  # 2-D data MLPs: hidden layers
     g_lr: float = 2e-4  # Radford et al. 2016 §4
@@ -124,8 +123,7 @@ def build_nets(run_cfg, cfg):
         return (nets.mlp_generator(cfg.latent_dim, 2, hidden),
                 nets.mlp_discriminator(2, hidden))
     channels = data.dataset_channels(run_cfg.dataset)
-    return (nets.dcgan_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.width,
-                                 upsample=cfg.upsample),
+    return (nets.dcgan_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.width),
             nets.dcgan_discriminator(run_cfg.image_size, channels, cfg.width, cfg.normalization))
 
 

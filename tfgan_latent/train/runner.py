@@ -193,25 +193,20 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     return result
 
 
-def evaluate_outputs(gan, run_cfg, num=None, seed=None):
-    """The offline metrics of ``gan``'s output generator on its fixed evaluation latents."""
-    from tfgan_latent import metrics
-    from tfgan_latent.models.gan import prior_latents
+def evaluate_outputs(gan, run_cfg):
+    """``evaluate``'s metrics of ``gan`` on ``--eval_samples`` fixed latents of the run's seed."""
+    from tfgan_latent.train import evaluate  # evaluate imports this module
 
-    num = num or run_cfg.eval_samples
-    z = prior_latents(gan.latent_prior, num, gan.latent_dim, run_cfg.seed if seed is None else seed)
-    generator = gan.output_generator
-    x = np.concatenate([keras.ops.convert_to_numpy(generator(z[i:i + 500], training=False))
-                        for i in range(0, num, 500)])
-    if data.dataset_kind(run_cfg.dataset) == "points":
-        return metrics.point_metrics(x, run_cfg.dataset, run_cfg.toy_params())
-    return metrics.image_metrics(x, dataset=run_cfg.dataset, num_pairs=min(1000, 4 * num))
+    source = evaluate.gan_source(gan, run_cfg)
+    x = source.generate(run_cfg.eval_samples, run_cfg.seed)
+    return evaluate.score(x, run_cfg.dataset, seed=run_cfg.seed, toy_params=source.toy_params)
 
 
 def export_metadata(run_cfg, gan):
     """What ``evaluate``/``sample --saved_model`` need to know about an export."""
     return {"model": run_cfg.model, "dataset": run_cfg.dataset, "image_size": run_cfg.image_size,
             "latent_dim": gan.latent_dim, "latent_prior": gan.latent_prior,
+            "latent_prior_args": gan.latent_prior_args, "toy_params": run_cfg.toy_params(),
             "step": int(keras.ops.convert_to_numpy(gan.step))}
 
 

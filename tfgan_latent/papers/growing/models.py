@@ -124,7 +124,8 @@ class GrowingGAN(WGANGP):
     tracker_names = WGANGP.tracker_names + ("fade",)
 
     def __init__(self, generator, discriminator, *, arch, image_size, cycle_start=0,
-                 fade_steps=0, tau_end=0.5, latent_normalization="per_sample", **kwargs):
+                 fade_steps=0, tau_end=0.5, latent_normalization="per_sample",
+                 latent_batch_size=None, **kwargs):
         for name in ("d_steps", "g_steps"):
             if kwargs.pop(name, 1) != 1:
                 raise ValueError(f"GrowingGAN trains one D and one G step per batch; `{name}` "
@@ -148,6 +149,7 @@ class GrowingGAN(WGANGP):
         self.cycle_start, self.fade_steps = cycle_start, fade_steps
         self.tau_end = float(tau_end)
         self.latent_normalization = latent_normalization
+        self.latent_batch_size = latent_batch_size  # the global training batch (fixed latents)
         self.real_images = REAL_IMAGES[self.arch.model]
         # [cycle, first step, fade steps]: read in-graph, so a checkpoint carries the schedule.
         self.schedule = keras.Variable(
@@ -210,6 +212,12 @@ class GrowingGAN(WGANGP):
         """Unit-norm N(0, I) latents, per sample (the text) or per batch (the code)."""
         return "unit_sphere" if self.latent_normalization == "per_sample" else "unit_sphere_batch"
 
+    @property
+    def latent_prior_args(self):
+        """Per-batch normalisation scales rows by about 1/√B: evaluate with the training B."""
+        batch = self.latent_batch_size if self.latent_normalization == "batch" else None
+        return {"batch_size": batch} if batch else {}
+
     # ------------------------------------------------------------ training
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
@@ -269,5 +277,6 @@ class GrowingGAN(WGANGP):
             config.pop(key)
         config.update(arch=dataclasses.asdict(self.arch), image_size=self.image_size,
                       cycle_start=self.cycle_start, fade_steps=self.fade_steps,
-                      tau_end=self.tau_end, latent_normalization=self.latent_normalization)
+                      tau_end=self.tau_end, latent_normalization=self.latent_normalization,
+                      latent_batch_size=self.latent_batch_size)
         return config

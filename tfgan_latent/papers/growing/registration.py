@@ -78,6 +78,7 @@ def cycle_stages(model):
                 gan = GrowingGAN(g, d, arch=arch, image_size=run_cfg.image_size,
                                  cycle_start=when.start, fade_steps=when.fade,
                                  tau_end=cfg.tau_end, latent_normalization=cfg.latent_normalization,
+                                 latent_batch_size=run_cfg.batch_size,
                                  latent_dim=cfg.latent_dim, gp_weight=cfg.gp_weight, seed=run_cfg.seed)
                 gan.compile(g_optimizer=adam(cfg), d_optimizer=adam(cfg),
                             steps_per_execution=run_cfg.steps_per_execution)
