@@ -37,7 +37,7 @@ setup(
         "cpu": ["tensorflow-cpu>=2.21,<2.22"],
         "gpu": ["tensorflow[and-cuda]>=2.21,<2.22"],
         "tf": ["tensorflow>=2.21,<2.22"],
-        "test": ["pytest>=8"],
+        "test": ["pytest>=8", "pytest-xdist>=3"],
     },
     entry_points={"console_scripts": ["tfgan-latent=tfgan_latent.train.cli:run"]},
 )

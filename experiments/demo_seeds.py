@@ -9,7 +9,7 @@ steps_per_sec), the end-to-end wall time of the command, and the scores the demo
 
     python experiments/demo_seeds.py --seeds=0,1,2 --tag=demo
     python experiments/demo_seeds.py --seeds=0,1,2 --tag=old_demo \\
-        --flags=--width=32,--g_steps=1,--steps=2000,--batch_size=64
+        --flags=--width=32,--g_steps=1,--steps=2000,--steps_per_execution=1
 
 Output: ``experiments/results/demo/<tag>.json`` and ``<tag>.md``, the sample grid of each seed
 (``<tag>_seed<S>.png``), and the run folders under ``experiments/results/demo/runs/`` (ignored).
@@ -29,6 +29,7 @@ flags.DEFINE_list("seeds", ["0", "1", "2"], "demo seeds")
 flags.DEFINE_string("tag", "demo", "name of this set of runs")
 flags.DEFINE_list("flags", [], "extra demo flags, e.g. --width=32,--steps=2000")
 flags.DEFINE_string("out", "experiments/results/demo", "results folder")
+flags.DEFINE_boolean("rewrite", False, "only rewrite <tag>.md/.json from the stored rows")
 FLAGS = flags.FLAGS
 
 KEYS = ("on_manifold_percent", "modes", "mode_kl", "fid", "kid", "precision", "recall",
@@ -48,6 +49,9 @@ def cpu_model():
 def main(argv):
     del argv
     out = Path(FLAGS.out)
+    if FLAGS.rewrite:  # only redo the report files from the stored rows
+        write_report(out, json.loads((out / f"{FLAGS.tag}.json").read_text()))
+        return
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -77,13 +81,20 @@ def main(argv):
         rows.append(row)
         shutil.copy(result["samples"], out / f"{FLAGS.tag}_seed{seed}.png")
         print(json.dumps(row), flush=True)
-    report = {"tag": FLAGS.tag, "flags": FLAGS.flags, "cpu": cpu_model(), "cores": os.cpu_count(),
-              "rows": rows}
-    (out / f"{FLAGS.tag}.json").write_text(json.dumps(report, indent=2) + "\n")
-    lines = [f"# `tfgan-latent demo {' '.join(FLAGS.flags)}` ({FLAGS.tag})", "",
-             f"`python experiments/demo_seeds.py --seeds={','.join(FLAGS.seeds)} --tag={FLAGS.tag}"
-             + (f" --flags={','.join(FLAGS.flags)}" if FLAGS.flags else "") + "`; "
-             f"{report['cpu']}, {report['cores']} cores.", "",
+    write_report(out, {"tag": FLAGS.tag, "flags": FLAGS.flags, "cpu": cpu_model(),
+                       "cores": os.cpu_count(), "rows": rows})
+
+
+def write_report(out, report):
+    """``<tag>.json`` and ``<tag>.md`` (per-seed table, then mean/std/range over seeds)."""
+    rows = report["rows"]
+    tag, extra = report["tag"], report["flags"]
+    seeds = ",".join(str(r["seed"]) for r in rows)
+    lines = [f"# `tfgan-latent demo {' '.join(extra)}` ({tag})", "",
+             f"`python experiments/demo_seeds.py --seeds={seeds} --tag={tag}"
+             + (f" --flags={','.join(extra)}" if extra else "") + "`; "
+             f"{report['cpu']}, {report['cores']} cores."
+             + (f" Note: {report['note']}." if report.get("note") else ""), "",
              "| seed | training s | command s | on-manifold % | modes | mode KL | FID (shapes) | "
              "KID | recall | MS-SSIM |", "|---|---|---|---|---|---|---|---|---|---|"]
     fmt = lambda v, f: "–" if v is None else format(v, f)
@@ -92,7 +103,19 @@ def main(argv):
                      f"{fmt(r['on_manifold_percent'], '.1f')} | {fmt(r['modes'], '.0f')} | "
                      f"{fmt(r['mode_kl'], '.3f')} | {fmt(r['fid'], '.2f')} | {fmt(r['kid'], '.3f')} | "
                      f"{fmt(r['recall'], '.3f')} | {fmt(r['ms_ssim'], '.3f')} |")
-    (out / f"{FLAGS.tag}.md").write_text("\n".join(lines) + "\n")
+    summary = {}
+    for key in ("train_seconds", "command_seconds", "on_manifold_percent", "modes", "fid"):
+        values = [r[key] for r in rows if r[key] is not None]
+        if values:
+            mean = sum(values) / len(values)
+            spread = (sum((v - mean) ** 2 for v in values) / max(len(values) - 1, 1)) ** 0.5
+            summary[key] = {"mean": mean, "std": spread, "min": min(values), "max": max(values)}
+    report["summary"] = summary
+    (out / f"{tag}.json").write_text(json.dumps(report, indent=2) + "\n")
+    lines.append("")
+    lines += [f"- {k}: mean {v['mean']:.2f}, sample std {v['std']:.2f}, range "
+              f"[{v['min']:.2f}, {v['max']:.2f}] over {len(rows)} seeds" for k, v in summary.items()]
+    (out / f"{tag}.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

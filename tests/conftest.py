@@ -7,8 +7,14 @@ import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Fitted shapes reference sets are cached here for the session (and its CLI subprocesses),
-# not in the user's cache folder.
-os.environ.setdefault("TFGAN_LATENT_CACHE", tempfile.mkdtemp(prefix="tfgan_latent_cache_"))
+# not in the user's cache folder; pytest-xdist workers of one run share the folder (writes are
+# atomic), so each reference set is fitted once per run.
+_run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+os.environ.setdefault(
+    "TFGAN_LATENT_CACHE",
+    os.path.join(tempfile.gettempdir(), f"tfgan_latent_cache_{_run}") if _run
+    else tempfile.mkdtemp(prefix="tfgan_latent_cache_"),
+)
 import tfgan_latent  # noqa: E402,F401  (sets the TF environment defaults)
 from tfgan_latent.train.strategy import configure_cpu_devices  # noqa: E402
 
