@@ -97,7 +97,8 @@ class CliTest(tf.test.TestCase):
             self.assertEqual(config["run"]["steps_per_execution"], 1)
             self.assertIn("samples: ", demo.stdout)
             scores = json.loads(demo.stdout.split("scores at step 2: ")[1].splitlines()[0])
-            self.assertEqual(scores["num_images"], 2000)  # the demo scores 2000 samples
+            self.assertEqual(config["run"]["eval_samples"], 2000)  # the demo scores 2000 samples
+            self.assertEqual(config["run"]["eval_every"], 2)  # ... of its final generator
             self.assertTrue(0 <= scores["on_manifold_percent"] <= 100 and 0 <= scores["modes"] <= 18)
             self.assertTrue((Path(tmp) / "exp" / "1" / "saved_model.pb").exists())
             bad = helpers.cli("train", "--model=nope", f"--out={tmp}/bad")
