@@ -17,6 +17,13 @@ Training data: a pool of 20,000 renders, half with hard edges and half anti-alia
 supersampling), each batch with fresh N(0, σ²) pixel noise, σ ~ U(0, 0.1) per image; so the
 estimate stays usable on the soft edges and small colour errors of generated images. Loss:
 cross-entropy for shape and colour plus 0.1 × the squared error of (x, y, size) in pixels.
+
+Provenance: no paper specifies this network. It plays the role of the pre-trained classifier
+that counts modes on stacked MNIST (VEEGAN, Srivastava et al. 2017 §5.1; PacGAN, Lin et al.
+2018 §5), and of the feature network in FID (Heusel et al. 2017 §4) for ``shapes`` only; its
+design (size, loss weights, noise law) is this library's own choice, judged by the held-out
+accuracy in ``experiments/results/shapes_manifold/estimator.json``. Its FIDs are therefore
+comparable only with other ``shapes`` FIDs from these weights.
 """
 import functools
 import math
