@@ -27,3 +27,21 @@ def interleaved_step_times(models, data, steps, reps):
             if rep:
                 times[key].append((time.perf_counter() - start) / steps)
     return times
+
+
+def machine():
+    """One line naming the CPU, its core count and the TensorFlow build (print it with results)."""
+    import os
+    import platform
+
+    import tensorflow as tf
+
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default")
+    return (f"{cpu}, {os.cpu_count()} cores, TensorFlow {tf.__version__}, "
+            f"TF_ENABLE_ONEDNN_OPTS={onednn}")

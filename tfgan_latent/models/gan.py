@@ -74,8 +74,122 @@ def prior_latents(prior, n, latent_dim, seed, batch_size=None):
     return z.astype(np.float32)
 
 
+
 @keras.saving.register_keras_serializable(package="tfgan_latent")
-class GAN(keras.Model):
+class TrainedModel(keras.Model):
+    """What the trainer needs of any model it fits: step, NaN guard, trackers, seeds, hooks.
+
+    The GAN base and the autoencoder base (``tfgan_latent.models.autoencoder``) both build
+    on it, so ``tfgan-latent train`` runs, checkpoints, resumes, previews and exports either.
+    Subclasses set ``tracker_names`` (logged means), ``_model_keys`` (sub-models in the config
+    and checkpoint) and call ``super().__init__(seed=..., **kwargs)``.
+
+    Attributes:
+        d_steps: examples per step, in batches (the runner feeds ``d_steps * batch_size``).
+        step: the number of ``train_step`` calls so far (checkpointed).
+        nonfinite: ``[step, tracker index]`` of the first non-finite tracked value, or -1.
+    """
+
+    tracker_names = ()
+    _model_keys = ()
+    d_steps = 1
+
+    def __init__(self, *, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.step = keras.Variable(
+            0, dtype="int64", trainable=False, aggregation="only_first_replica", name="step"
+        )
+        # (step, tracker index) of the first non-finite tracked value; -1 while all finite.
+        # Kept in-graph so the NaN guard needs no per-step host round trip.
+        self.nonfinite = keras.Variable(
+            [-1, -1], dtype="int64", trainable=False, aggregation="only_first_replica",
+            name="nonfinite",
+        )
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.tracker_names}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def _global_draw(self, sampler, batch_size, rest_shape):
+        """Draws for the global batch with the shared seed; returns this replica's slice."""
+        rid, n = _replica_info()
+        if n == 1:
+            return sampler((batch_size,) + tuple(rest_shape))
+        full = sampler((batch_size * n,) + tuple(rest_shape))
+        return full[rid * batch_size : (rid + 1) * batch_size]
+
+    def apply_gradients(self, tape, loss, variables, optimizer):
+        """One optimizer step on ``loss`` (a local mean) recorded by ``tape``.
+
+        Keras sums gradients over replicas, so they are divided by the replica count.
+        """
+        _, n = _replica_info()
+        grads = tape.gradient(loss, variables)
+        optimizer.apply(grads if n == 1 else [g / n for g in grads], variables)
+
+    def _update(self, loss_fn, key, variables, optimizer):
+        with tf.GradientTape() as tape:
+            logs = loss_fn()
+        self.apply_gradients(tape, logs[key], variables, optimizer)
+        return logs
+
+    def _track(self, logs):
+        missing = set(self.trackers) - set(logs)
+        if missing:
+            raise ValueError(f"train_step produced no value for trackers {sorted(missing)}.")
+        finite = tf.math.is_finite(tf.stack([tf.cast(logs[n], tf.float32) for n in self.trackers]))
+        first_bad = tf.stack(
+            [tf.identity(self.step.value), tf.argmin(tf.cast(finite, tf.int32), output_type=tf.int64)]
+        )
+        keep = tf.logical_or(tf.reduce_all(finite), self.nonfinite.value[0] >= 0)
+        self.nonfinite.assign(tf.where(keep, self.nonfinite.value, first_bad))
+        results = {}
+        vector = isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        for name, tracker in self.trackers.items():
+            tracker.update_state(logs[name])
+            value = tracker.result()
+            # MWMS fit cannot reduce scalars (tensorflow#72388): return shape (1,).
+            results[name] = ops.reshape(value, (1,)) if vector else value
+        return results
+
+    def _with_layer_seeds(self, items):
+        """Adds the seed states of layers with their own ``SeedGenerator`` (dropout, LIS).
+
+        ``tf.train.Checkpoint`` does not follow a layer's ``SeedGenerator``, so without
+        this a resumed run would replay other dropout masks / early-stop draws.
+        """
+        seeds = {}
+        for key in self._model_keys:
+            for layer in getattr(self, key)._flatten_layers(include_self=True, recursive=True):
+                generator = getattr(layer, "seed_generator", None)
+                if isinstance(generator, keras.random.SeedGenerator):
+                    seeds[f"{key}_{len(seeds)}"] = generator.state
+        if seeds:
+            items["layer_seed_states"] = seeds
+        return items
+
+    # Trainer hooks (``tfgan_latent.train.runner``): previews, export, extra run files.
+    def preview_inputs(self, n, seed, real):
+        """Fixed inputs of the run's preview grids; ``real(n)`` returns ``n`` real examples."""
+        raise NotImplementedError
+
+    def preview(self, inputs):
+        """Numpy outputs the run's preview grids show for ``preview_inputs``."""
+        raise NotImplementedError
+
+    def export_to(self, base_dir, output_name, metadata):
+        """Writes the model's SavedModel under ``base_dir/<next version>/``; returns the path."""
+        raise NotImplementedError
+
+    def write_run_files(self, out):
+        """Extra files a finished run leaves in its folder (none by default)."""
+        return {}
+
+@keras.saving.register_keras_serializable(package="tfgan_latent")
+class GAN(TrainedModel):
     """Shared GAN trainer (non-saturating loss unless a subclass says otherwise).
 
     Args:
@@ -86,6 +200,10 @@ class GAN(keras.Model):
             the dataset must yield ``d_steps * batch_size`` examples per step).
         g_steps: generator updates per batch.
         latent_distribution: ``"normal"`` (N(0, I)) or ``"uniform"`` (U(-1, 1)).
+        reuse_latents: the generator updates of a batch reuse the z batch of its last
+            discriminator update instead of drawing their own (the DCGAN reference code
+            carpedm20/DCGAN-tensorflow feeds one ``batch_z`` to its 1 D and 2 G updates,
+            and RFGAN §4.2 follows it).
         seed: seed of the model's ``SeedGenerator`` (z and penalty draws).
     """
 
@@ -101,10 +219,11 @@ class GAN(keras.Model):
         d_steps=1,
         g_steps=1,
         latent_distribution="normal",
+        reuse_latents=False,
         seed=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         for name, value in (("latent_dim", latent_dim), ("d_steps", d_steps), ("g_steps", g_steps)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
@@ -119,18 +238,7 @@ class GAN(keras.Model):
         self.d_steps = d_steps
         self.g_steps = g_steps
         self.latent_distribution = latent_distribution
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.step = keras.Variable(
-            0, dtype="int64", trainable=False, aggregation="only_first_replica", name="step"
-        )
-        # (step, tracker index) of the first non-finite tracked value; -1 while all finite.
-        # Kept in-graph so the NaN guard needs no per-step host round trip.
-        self.nonfinite = keras.Variable(
-            [-1, -1], dtype="int64", trainable=False, aggregation="only_first_replica",
-            name="nonfinite",
-        )
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.tracker_names}
+        self.reuse_latents = bool(reuse_latents)
         self.built = True  # sub-models are built; lets fit run under a strategy
 
     # ----------------------------------------------------------------- compile
@@ -154,19 +262,7 @@ class GAN(keras.Model):
     def discriminator_variables(self):
         return self.discriminator.trainable_variables
 
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
     # -------------------------------------------------------------- sampling
-    def _global_draw(self, sampler, batch_size, rest_shape):
-        """Draws for the global batch with the shared seed; returns this replica's slice."""
-        rid, n = _replica_info()
-        if n == 1:
-            return sampler((batch_size,) + tuple(rest_shape))
-        full = sampler((batch_size * n,) + tuple(rest_shape))
-        return full[rid * batch_size : (rid + 1) * batch_size]
-
     def sample_latent(self, batch_size):
         """z for this replica's batch: N(0, I) or U(-1, 1) per ``latent_distribution``."""
         if self.latent_distribution == "normal":
@@ -235,21 +331,6 @@ class GAN(keras.Model):
         return {"g_loss": self.adversarial_g_loss(self.discriminator(fake, training=True))}
 
     # ------------------------------------------------------------- training
-    def apply_gradients(self, tape, loss, variables, optimizer):
-        """One optimizer step on ``loss`` (a local mean) recorded by ``tape``.
-
-        Keras sums gradients over replicas, so they are divided by the replica count.
-        """
-        _, n = _replica_info()
-        grads = tape.gradient(loss, variables)
-        optimizer.apply(grads if n == 1 else [g / n for g in grads], variables)
-
-    def _update(self, loss_fn, key, variables, optimizer):
-        with tf.GradientTape() as tape:
-            logs = loss_fn()
-        self.apply_gradients(tape, logs[key], variables, optimizer)
-        return logs
-
     def _split_real(self, real):
         """Splits a [d_steps * b, ...] batch into d_steps interleaved slices of b rows.
 
@@ -263,11 +344,12 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
-        logs = {}
+        logs, z = {}, None
         for chunk in self._split_real(real):
             batch = ops.shape(chunk)[0]
+            z = self.sample_latent(batch)
             d_logs = self._update(
-                lambda: self.discriminator_losses(chunk, self.sample_latent(batch)),
+                lambda: self.discriminator_losses(chunk, z),
                 "d_loss",
                 self.discriminator_variables,
                 self.d_optimizer,
@@ -276,7 +358,7 @@ class GAN(keras.Model):
         batch = ops.shape(real)[0] // self.d_steps
         for _ in range(self.g_steps):
             g_logs = self._update(
-                lambda: self.generator_losses(self.sample_latent(batch)),
+                lambda: self.generator_losses(z if self.reuse_latents else self.sample_latent(batch)),
                 "g_loss",
                 self.generator_variables,
                 self.g_optimizer,
@@ -284,25 +366,6 @@ class GAN(keras.Model):
             logs.update(g_logs)
         self.step.assign_add(1)
         return self._track(logs)
-
-    def _track(self, logs):
-        missing = set(self.trackers) - set(logs)
-        if missing:
-            raise ValueError(f"train_step produced no value for trackers {sorted(missing)}.")
-        finite = tf.math.is_finite(tf.stack([tf.cast(logs[n], tf.float32) for n in self.trackers]))
-        first_bad = tf.stack(
-            [tf.identity(self.step.value), tf.argmin(tf.cast(finite, tf.int32), output_type=tf.int64)]
-        )
-        keep = tf.logical_or(tf.reduce_all(finite), self.nonfinite.value[0] >= 0)
-        self.nonfinite.assign(tf.where(keep, self.nonfinite.value, first_bad))
-        results = {}
-        vector = isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy)
-        for name, tracker in self.trackers.items():
-            tracker.update_state(logs[name])
-            value = tracker.result()
-            # MWMS fit cannot reduce scalars (tensorflow#72388): return shape (1,).
-            results[name] = ops.reshape(value, (1,)) if vector else value
-        return results
 
     # ---------------------------------------------------------- checkpoints
     def checkpoint_items(self):
@@ -316,22 +379,6 @@ class GAN(keras.Model):
             "step": self.step,
         }
         return self._with_layer_seeds(items)
-
-    def _with_layer_seeds(self, items):
-        """Adds the seed states of layers with their own ``SeedGenerator`` (dropout, LIS).
-
-        ``tf.train.Checkpoint`` does not follow a layer's ``SeedGenerator``, so without
-        this a resumed run would replay other dropout masks / early-stop draws.
-        """
-        seeds = {}
-        for key in self._model_keys:
-            for layer in getattr(self, key)._flatten_layers(include_self=True, recursive=True):
-                generator = getattr(layer, "seed_generator", None)
-                if isinstance(generator, keras.random.SeedGenerator):
-                    seeds[f"{key}_{len(seeds)}"] = generator.state
-        if seeds:
-            items["layer_seed_states"] = seeds
-        return items
 
     @property
     def output_generator(self):
@@ -360,6 +407,20 @@ class GAN(keras.Model):
         """Extra ``(name, fn(generator, z) -> dict)`` SavedModel signatures (none here)."""
         return ()
 
+    def preview_inputs(self, n, seed, real):
+        return self.fixed_latents(n, seed)
+
+    def preview(self, inputs):
+        return ops.convert_to_numpy(self.output_generator(inputs, training=False))
+
+    def export_to(self, base_dir, output_name, metadata):
+        """``serving_default``: z → samples (plus ``export_endpoints``), for TF Serving."""
+        from tfgan_latent.train import export  # the trainer's module; imported late
+
+        return export.export_generator(
+            self.serving_generator(), self.latent_dim, base_dir, output_name,
+            extra_endpoints=self.export_endpoints(), metadata=metadata)
+
     # ------------------------------------------------------------ config
     def get_config(self):
         config = super().get_config()
@@ -370,6 +431,7 @@ class GAN(keras.Model):
             d_steps=self.d_steps,
             g_steps=self.g_steps,
             latent_distribution=self.latent_distribution,
+            reuse_latents=self.reuse_latents,
             seed=self.seed,
         )
         return config

@@ -37,13 +37,17 @@ def _norm(kind, name):
     return None
 
 
-def dcgan_generator(latent_dim, image_size, channels=3, width=64, name="generator"):
+def dcgan_generator(latent_dim, image_size, channels=3, width=64, kernel_size=4,
+                    output_activation="tanh", name="generator"):
     """z [B, latent_dim] → images [B, S, S, channels] in (-1, 1).
 
-    Dense to 4×4×(width·2^(n-1)), then n ConvT(4, stride 2) stages halving the width, the
-    last one to ``channels`` with tanh (Radford et al. 2016, Fig. 1).
+    Dense to 4×4×(width·2^(n-1)), then n ConvT(``kernel_size``, stride 2) stages halving the
+    width, the last one to ``channels`` with tanh (Radford et al. 2016, Fig. 1; 4×4 kernels as
+    in dcgan.torch, 5×5 in the TF reference code carpedm20/DCGAN-tensorflow that RFGAN uses).
+    ``output_activation=None``: a linear output (RFGAN's released autoencoder decoder).
     """
-    for arg, v in (("latent_dim", latent_dim), ("channels", channels), ("width", width)):
+    for arg, v in (("latent_dim", latent_dim), ("channels", channels), ("width", width),
+                   ("kernel_size", kernel_size)):
         _positive(arg, v)
     stages = _check_image_size(image_size, "DCGAN")
     init = keras.initializers.RandomNormal(0.0, 0.02)
@@ -55,26 +59,29 @@ def dcgan_generator(latent_dim, image_size, channels=3, width=64, name="generato
     x = layers.ReLU()(x)
     for i in range(stages - 1):
         x = layers.Conv2DTranspose(
-            top // 2 ** (i + 1), 4, strides=2, padding="same", use_bias=False,
+            top // 2 ** (i + 1), kernel_size, strides=2, padding="same", use_bias=False,
             kernel_initializer=init, name=f"deconv{i}",
         )(x)
         x = _norm("batch", f"deconv{i}_bn")(x)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(
-        channels, 4, strides=2, padding="same", kernel_initializer=init, name="to_image"
+        channels, kernel_size, strides=2, padding="same", kernel_initializer=init, name="to_image"
     )(x)
-    out = layers.Activation("tanh", dtype="float32")(x)
+    out = layers.Activation(output_activation or "linear", dtype="float32")(x)
     return keras.Model(z, out, name=name)
 
 
-def dcgan_discriminator(image_size, channels=3, width=64, normalization="batch", name="discriminator"):
+def dcgan_discriminator(image_size, channels=3, width=64, normalization="batch", kernel_size=4,
+                        name="discriminator"):
     """images [B, S, S, C] → raw scores [B, 1] (logits; no sigmoid).
 
-    Conv(4, stride 2) stages doubling the width down to 4×4, no norm on the first
-    (Radford et al. 2016 §3), then a dense output.
+    Conv(``kernel_size``, stride 2) stages doubling the width down to 4×4, no norm on the
+    first (Radford et al. 2016 §3), then a dense output. ``discriminator_trunk`` cuts the
+    dense output off (RFGAN's "last conv block" features).
     """
     _positive("channels", channels)
     _positive("width", width)
+    _positive("kernel_size", kernel_size)
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"`normalization` must be one of {NORMALIZATIONS}, got {normalization!r}.")
     stages = _check_image_size(image_size, "DCGAN")
@@ -83,12 +90,13 @@ def dcgan_discriminator(image_size, channels=3, width=64, normalization="batch",
     x = x_in
     for i in range(stages):
         x = layers.Conv2D(
-            width * 2**i, 4, strides=2, padding="same", kernel_initializer=init, name=f"conv{i}"
+            width * 2**i, kernel_size, strides=2, padding="same", kernel_initializer=init,
+            name=f"conv{i}",
         )(x)
         norm = _norm(normalization, f"conv{i}_norm") if i > 0 else None
         if norm is not None:
             x = norm(x)
-        x = layers.LeakyReLU(0.2)(x)
+        x = layers.LeakyReLU(0.2, name=f"conv{i}_act")(x)
     x = layers.Flatten()(x)
     out = layers.Dense(1, kernel_initializer=init, dtype="float32", name="score")(x)
     return keras.Model(x_in, out, name=name)
@@ -115,3 +123,26 @@ def mlp_discriminator(input_dim=2, hidden=(128, 128, 128), activation="leaky_rel
         x = layers.Dense(units, activation=activation, name=f"dense{i}")(x)
     out = layers.Dense(1, name="score")(x)
     return keras.Model(x_in, out, name=name)
+
+
+def discriminator_trunk(discriminator, name=None):
+    """The features ``discriminator`` feeds its final dense layer: a functional sub-model.
+
+    For the DCGAN nets the last conv block's activation map ([B, 4, 4, C]), for the MLPs the
+    last hidden layer: everything up to the final ``Dense`` and a ``Flatten`` before it
+    (RFGAN §3.1, Fig. 1: h = vec(D_L(x))). The sub-model shares the discriminator's layers.
+    """
+    if not isinstance(discriminator, keras.Model) or not hasattr(discriminator, "inputs"):
+        raise ValueError(f"`discriminator` must be a functional keras.Model, got "
+                         f"{type(discriminator).__name__}.")
+    stack = list(discriminator.layers)
+    if not stack or not isinstance(stack[-1], layers.Dense):
+        raise ValueError(f"discriminator {discriminator.name!r} does not end in a Dense layer; "
+                         "pass its feature trunk yourself.")
+    cut = -2
+    if isinstance(stack[cut], layers.Flatten):
+        cut -= 1
+    if isinstance(stack[cut], layers.InputLayer):
+        raise ValueError(f"discriminator {discriminator.name!r} has no layers before its output.")
+    return keras.Model(discriminator.inputs, stack[cut].output,
+                       name=name or f"{discriminator.name}_trunk")

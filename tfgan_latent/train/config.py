@@ -109,10 +109,16 @@ def check_resume_compatible(path, run_cfg, model_cfg, fixed=()):
     """
     stored = json.loads(Path(path).read_text())
     current = to_json(run_cfg, model_cfg)
+    # A setting added after the run was written is absent there; at its default it changes nothing.
+    defaults = {"run": {f.name: f.default for f in dataclasses.fields(run_cfg)},
+                "model": {f.name: f.default for f in dataclasses.fields(model_cfg)}}
     diffs = []
     for section in ("run", "model"):
         for key in sorted(set(stored.get(section, {})) | set(current[section])):
             if section == "run" and key in RESUMABLE_FIELDS and key not in fixed:
+                continue
+            if (key not in stored.get(section, {})
+                    and current[section].get(key) == defaults[section].get(key, object())):
                 continue
             old, new = stored.get(section, {}).get(key), current[section].get(key)
             if isinstance(old, list):

@@ -35,9 +35,9 @@ def plain_copy(model):
     return copy
 
 
-def _endpoint(fn, model, output_name):
-    """``z -> dict`` for one extra signature (a closure: no Python defaults in the trace)."""
-    def endpoint(z):
+def _endpoint(fn, output_name):
+    """``(model, z) -> dict`` for one extra signature (a closure: no Python defaults in the trace)."""
+    def endpoint(model, z):
         outputs = fn(model, z)
         return outputs if isinstance(outputs, dict) else {output_name: outputs}
     return endpoint
@@ -57,26 +57,21 @@ def read_metadata(export_dir):
         raise ValueError(f"{path} is not valid JSON ({e}).") from None
 
 
-def export_generator(generator, latent_dim, base_dir, output_name="images", extra_endpoints=(),
-                     metadata=None):
-    """Writes ``generator`` as a SavedModel under ``base_dir/<next version>/``; returns the path.
+def export_model(model, input_spec, endpoints, base_dir, metadata=None):
+    """Writes the signatures ``endpoints`` of ``model`` under ``base_dir/<next version>/``.
 
     Args:
-        extra_endpoints: ``(name, fn(model, z) -> dict or tensor)`` pairs for additional
-            signatures (a tensor is returned under ``output_name``).
+        model: the Keras model the endpoints call (copied to plain variables first).
+        input_spec: the one ``tf.TensorSpec`` every endpoint takes (its name is the input's).
+        endpoints: ``{signature name: fn(model, x) -> dict of tensors}``; include
+            ``serving_default``.
         metadata: a JSON-able dict written to ``assets.extra/tfgan_latent.json``.
     """
-    model = plain_copy(generator)
-    spec = [tf.TensorSpec([None, latent_dim], tf.float32, name="z")]
+    model = plain_copy(model)
     archive = keras.export.ExportArchive()
     archive.track(model)
-    archive.add_endpoint(
-        name="serving_default",
-        fn=lambda z: {output_name: model(z, training=False)},
-        input_signature=spec,
-    )
-    for name, fn in extra_endpoints:
-        archive.add_endpoint(name=name, fn=_endpoint(fn, model, output_name), input_signature=spec)
+    for name, fn in endpoints.items():
+        archive.add_endpoint(name=name, fn=_bind(fn, model), input_signature=[input_spec])
     path = next_version_dir(base_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     archive.write_out(str(path), verbose=False)
@@ -84,3 +79,25 @@ def export_generator(generator, latent_dim, base_dir, output_name="images", extr
         (path / METADATA_FILE).parent.mkdir(exist_ok=True)
         (path / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
     return path
+
+
+def _bind(fn, model):
+    return lambda x: fn(model, x)
+
+
+def export_generator(generator, latent_dim, base_dir, output_name="images", extra_endpoints=(),
+                     metadata=None):
+    """Writes ``generator`` as a SavedModel under ``base_dir/<next version>/``; returns the path.
+
+    ``serving_default``: input ``z`` float32 [None, latent_dim] → ``{output_name: samples}``.
+
+    Args:
+        extra_endpoints: ``(name, fn(model, z) -> dict or tensor)`` pairs for additional
+            signatures (a tensor is returned under ``output_name``).
+        metadata: a JSON-able dict written to ``assets.extra/tfgan_latent.json``.
+    """
+    endpoints = {"serving_default": lambda m, z: {output_name: m(z, training=False)}}
+    for name, fn in extra_endpoints:
+        endpoints[name] = _endpoint(fn, output_name)
+    spec = tf.TensorSpec([None, latent_dim], tf.float32, name="z")
+    return export_model(generator, spec, endpoints, base_dir, metadata)

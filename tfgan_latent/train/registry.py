@@ -9,7 +9,7 @@ from typing import Callable
 import keras
 
 from tfgan_latent import data
-from tfgan_latent.models import nets, variants
+from tfgan_latent.models import feature_discriminator, nets, variants
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,8 +26,16 @@ class GANConfig:
     d_lr: float = 2e-4
     beta_1: float = 0.5  # Radford et al. 2016 §4
     beta_2: float = 0.999  # Adam default (Kingma & Ba 2015)
+    adam_epsilon: float = 1e-8  # TF1 / PyTorch Adam (every reference code); Keras's is 1e-7
     d_steps: int = 1  # Goodfellow et al. 2014 Alg. 1, k = 1
     g_steps: int = 1
+    reuse_latents: bool = False  # G steps reuse the D step's z (carpedm20 DCGAN code; RFGAN §4.2)
+    kernel_size: int = 4  # DCGAN conv kernels (dcgan.torch: 4; carpedm20/DCGAN-tensorflow: 5)
+    # RFGAN (Bang & Shim 2018 §3.1): frozen encoder features concatenated into D.
+    rf: bool = False  # wrap D in a RepresentativeFeatureDiscriminator
+    encoder_from: str = ""  # a finished `--model=dae` run folder, or a .keras feature extractor
+    rf_feature_layer: str = ""  # "": the dae run's recorded layer (its last conv block)
+    rf_merge: str = "auto"  # auto | channel (authors' code) | flatten
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,14 +131,34 @@ def build_nets(run_cfg, cfg):
         return (nets.mlp_generator(cfg.latent_dim, 2, hidden),
                 nets.mlp_discriminator(2, hidden))
     channels = data.dataset_channels(run_cfg.dataset)
-    return (nets.dcgan_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.width),
-            nets.dcgan_discriminator(run_cfg.image_size, channels, cfg.width, cfg.normalization))
+    return (nets.dcgan_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.width,
+                                 cfg.kernel_size),
+            nets.dcgan_discriminator(run_cfg.image_size, channels, cfg.width, cfg.normalization,
+                                     cfg.kernel_size))
+
+
+def rf_discriminator(discriminator, cfg):
+    """``discriminator``'s trunk joined with the frozen encoder of ``--encoder_from`` (RFGAN)."""
+    if not cfg.encoder_from:
+        raise ValueError("--rf needs --encoder_from=DIR: the folder of a finished `--model=dae` "
+                         "run (or a .keras feature extractor).")
+    extractor = feature_discriminator.load_feature_extractor(cfg.encoder_from, cfg.rf_feature_layer)
+    try:
+        return feature_discriminator.RepresentativeFeatureDiscriminator(
+            nets.discriminator_trunk(discriminator), extractor, merge=cfg.rf_merge,
+            name="rf_discriminator")
+    except ValueError as e:
+        raise ValueError(f"--rf with --encoder_from={cfg.encoder_from}: {e}") from None
+
+
+def adam(lr, cfg):
+    return keras.optimizers.Adam(lr, beta_1=cfg.beta_1, beta_2=cfg.beta_2, epsilon=cfg.adam_epsilon)
 
 
 def compile_gan(gan, run_cfg, cfg):
     gan.compile(
-        g_optimizer=keras.optimizers.Adam(cfg.g_lr, beta_1=cfg.beta_1, beta_2=cfg.beta_2),
-        d_optimizer=keras.optimizers.Adam(cfg.d_lr, beta_1=cfg.beta_1, beta_2=cfg.beta_2),
+        g_optimizer=adam(cfg.g_lr, cfg),
+        d_optimizer=adam(cfg.d_lr, cfg),
         steps_per_execution=run_cfg.steps_per_execution,
     )
     return gan
@@ -139,13 +167,16 @@ def compile_gan(gan, run_cfg, cfg):
 def _common(run_cfg, cfg):
     return dict(
         latent_dim=cfg.latent_dim, d_steps=cfg.d_steps, g_steps=cfg.g_steps,
-        latent_distribution=cfg.latent_distribution, seed=run_cfg.seed,
+        latent_distribution=cfg.latent_distribution, reuse_latents=cfg.reuse_latents,
+        seed=run_cfg.seed,
     )
 
 
 def _builder(cls, extra=lambda cfg: {}):
     def build(run_cfg, cfg):
         g, d = build_nets(run_cfg, cfg)
+        if cfg.rf:
+            d = rf_discriminator(d, cfg)
         return compile_gan(cls(g, d, **_common(run_cfg, cfg), **extra(cfg)), run_cfg, cfg)
     return build
 

@@ -10,7 +10,6 @@ import numpy as np
 from tfgan_latent import data
 from tfgan_latent.train import callbacks as cb
 from tfgan_latent.train import config as config_lib
-from tfgan_latent.train import export as export_lib
 from tfgan_latent.train import registry, samples, strategy as strategy_lib
 from tfgan_latent.train.checkpoints import Checkpointer, RunLock
 
@@ -118,14 +117,14 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     kind = data.dataset_kind(run_cfg.dataset)
     sample_dir = out / "samples"
     sample_dir.mkdir(parents=True, exist_ok=True)
-    fixed_z = gan.fixed_latents(64 if kind == "images" else 2000, run_cfg.seed)
-    np.save(sample_dir / "fixed_z.npy", fixed_z)
-    real_points = None
-    if kind == "points":
-        real_points = next(iter(_dataset(run_cfg, 2000, 0, seed=run_cfg.seed + 1))).numpy()
+    n_preview = 64 if kind == "images" else 2000
+    real_examples = lambda n: next(iter(_dataset(run_cfg, n, 0, seed=run_cfg.seed + 1))).numpy()
+    fixed_inputs = gan.preview_inputs(n_preview, run_cfg.seed, real_examples)
+    np.save(sample_dir / "fixed_z.npy", fixed_inputs)
+    real_points = real_examples(n_preview) if kind == "points" else None
 
     def write_samples(step):  # `gan` is the current stage's model
-        fake = keras.ops.convert_to_numpy(gan.output_generator(fixed_z, training=False))
+        fake = gan.preview(fixed_inputs)
         path = sample_dir / f"step_{step:07d}.png"
         if kind == "points":
             samples.save_scatter(fake, path, real=real_points, title=f"{run_cfg.model} step {step}")
@@ -186,9 +185,9 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     if chief:
         result["samples"] = str(write_samples(end))
         output = "points" if kind == "points" else "images"
-        result["export"] = str(export_lib.export_generator(
-            gan.serving_generator(), gan.latent_dim, run_cfg.export_dir, output,
-            extra_endpoints=gan.export_endpoints(), metadata=export_metadata(run_cfg, gan)))
+        result["export"] = str(gan.export_to(run_cfg.export_dir, output,
+                                             export_metadata(run_cfg, gan)))
+        result.update(gan.write_run_files(out))
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 

@@ -1,0 +1,73 @@
+"""The denoising autoencoder's nets: encoder = the discriminator's trunk + a 1×1 bottleneck,
+decoder = generator-shaped (``paper``) or the released code's layout (``authors_code``).
+
+The encoder reuses ``nets.dcgan_discriminator`` (images) / ``nets.mlp_discriminator`` (2-D
+points) so its last conv block has exactly the shape of the GAN discriminator's trunk with
+the same width and kernel size, which the channel-wise RF merge needs (authors' code:
+``tf.concat([D_conv4, E_conv4], axis=3)``).
+"""
+import math
+
+import keras
+from keras import layers
+
+from tfgan_latent.models import nets
+
+FEATURE_LAYER = "representative_feature"
+
+
+def _init():
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def dae_encoder(image_size, channels, width=64, kernel_size=5, code_channels=8):
+    """images → code [B, 4, 4, code_channels]; layer ``representative_feature`` = the trunk's
+    last conv block (conv → BN → LeakyReLU(0.2), authors' ``en_conv4``)."""
+    trunk = nets.discriminator_trunk(nets.dcgan_discriminator(
+        image_size, channels, width, "batch", kernel_size), name="encoder_trunk")
+    x_in = keras.Input((image_size, image_size, channels), name="images")
+    h = layers.Identity(name=FEATURE_LAYER)(trunk(x_in))
+    code = layers.Conv2D(code_channels, 1, kernel_initializer=_init(), name="bottleneck")(h)
+    return keras.Model(x_in, code, name="encoder")
+
+
+def dae_decoder(image_size, channels, width=64, kernel_size=5, code_channels=8, preset="paper"):
+    """code [B, 4, 4, code_channels] → images.
+
+    ``paper``: flatten, then the DCGAN generator net (dense to 4×4, deconvs, tanh).
+    ``authors_code``: 1×1 conv to width·2^(n−2) → BN → ReLU, n deconvs (each BN → ReLU but the
+    last) halving the width down to ``width``, linear output (RFGAN.py ``decoder``).
+    """
+    code = keras.Input((4, 4, code_channels), name="code")
+    if preset == "paper":
+        g = nets.dcgan_generator(16 * code_channels, image_size, channels, width, kernel_size,
+                                 name="decoder_net")
+        return keras.Model(code, g(layers.Flatten()(code)), name="decoder")
+    if preset != "authors_code":
+        raise ValueError(f"--preset must be 'paper' or 'authors_code', got {preset!r}.")
+    stages = int(math.log2(image_size)) - 2
+    top = width * 2 ** max(stages - 2, 0)
+    x = layers.Conv2D(top, 1, kernel_initializer=_init(), name="entry")(code)
+    x = layers.ReLU()(layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name="entry_bn")(x))
+    for i in range(stages - 1):
+        x = layers.Conv2DTranspose(max(top // 2**i, width), kernel_size, strides=2, padding="same",
+                                   kernel_initializer=_init(), name=f"deconv{i}")(x)
+        x = layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"deconv{i}_bn")(x)
+        x = layers.ReLU()(x)
+    out = layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same",
+                                 kernel_initializer=_init(), dtype="float32", name="to_image")(x)
+    return keras.Model(code, out, name="decoder")
+
+
+def dae_mlp_encoder(units=128, layers_count=3, code_dim=8, input_dim=2):
+    """points → code; ``representative_feature`` = the last hidden layer of D's MLP trunk."""
+    trunk = nets.discriminator_trunk(nets.mlp_discriminator(
+        input_dim, (units,) * layers_count), name="encoder_trunk")
+    x_in = keras.Input((input_dim,), name="points")
+    h = layers.Identity(name=FEATURE_LAYER)(trunk(x_in))
+    return keras.Model(x_in, layers.Dense(code_dim, name="bottleneck")(h), name="encoder")
+
+
+def dae_mlp_decoder(units=128, layers_count=3, code_dim=8, output_dim=2):
+    """code → points: the generator MLP shape (ReLU hidden layers, linear output)."""
+    return nets.mlp_generator(code_dim, output_dim, (units,) * layers_count, name="decoder")
