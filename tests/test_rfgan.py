@@ -233,6 +233,26 @@ class RFDiscriminatorTest(tf.test.TestCase):
         bns = [l for l in enc.layers[1].layers if isinstance(l, keras.layers.BatchNormalization)]
         self.assertTrue(bns and all((b.momentum, b.epsilon) == (0.9, 1e-5) for b in bns))
 
+    def test_authors_code_autoencoder_parameter_counts(self):
+        # RFGAN.py (64×64, depth 64, n = 8): conv(5×5, bias) widths 64/128/256/512 with BN
+        # (γ, β, moving mean, variance) on the last three, 1×1 conv to 8; decoder 1×1 conv to
+        # 256 + BN, deconvs 256/128/64 + BN, deconv to 3 (biases everywhere, linear output).
+        conv = lambda k, cin, cout: k * k * cin * cout + cout
+        bn = lambda c: 4 * c
+        enc = (conv(5, 3, 64) + conv(5, 64, 128) + bn(128) + conv(5, 128, 256) + bn(256)
+               + conv(5, 256, 512) + bn(512) + conv(1, 512, 8))
+        dec = (conv(1, 8, 256) + bn(256) + conv(5, 256, 256) + bn(256) + conv(5, 256, 128)
+               + bn(128) + conv(5, 128, 64) + bn(64) + conv(5, 64, 3))
+        encoder = rf_nets.dae_encoder(64, 3, 64, 5, 8, "authors_code")
+        decoder = rf_nets.dae_decoder(64, 3, 64, 5, 8, "authors_code")
+        self.assertEqual((encoder.count_params(), decoder.count_params()), (enc, dec))
+        self.assertEqual(decoder.get_layer("to_image").activation.__name__, "linear")
+        # the authors' G: 128-d z → 4×4×1024 → 512/256/128 → 3 (5×5, Xavier)
+        g = nets.dcgan_generator(128, 64, 3, 64, 5, top_width=1024, weight_init="glorot")
+        self.assertEqual(g.get_layer("project").kernel.shape, (128, 4 * 4 * 1024))
+        self.assertEqual([g.get_layer(f"deconv{i}").kernel.shape[2] for i in range(3)],
+                         [512, 256, 128])
+
     def test_keras_round_trip_keeps_the_extractor_frozen(self):
         rf, _, _ = self._rf(seed=5)
         x = np.random.default_rng(0).normal(size=(4, 4)).astype("float32")
@@ -373,6 +393,9 @@ class TrainerTest(tf.test.TestCase):
         self.assertEqual(code.shape, (3, 4, 4, 8))
         recon = loaded.signatures["serving_default"](images=tf.constant(x))["images"]
         self.assertEqual(recon.shape, x.shape)
+        result = helpers.cli("evaluate", f"--run={out}")
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("--model=dae run has no generator", result.stderr)
 
     def test_encoder_unchanged_after_fit_with_a_penalty(self):
         extractor = load_feature_extractor(self.dae["out"])
@@ -407,9 +430,14 @@ class TrainerTest(tf.test.TestCase):
         helpers.assert_same_checkpoints(self, plain["checkpoint"], off["checkpoint"])
 
     def test_rf_run_resumes_bitwise(self):
-        full = _rf_run(self.tmp / "full", self.dae["out"], model="wgan_gp", steps=4)
-        _rf_run(self.tmp / "part", self.dae["out"], model="wgan_gp", steps=2)
-        resumed = _rf_run(self.tmp / "part", self.dae["out"], model="wgan_gp", steps=4)
+        # DRAGAN: a penalty through the encoder and z reused by 2 G steps (the paper's schedule)
+        cfgs = {}
+        for name, steps in (("full", 4), ("part", 2), ("part", 4)):
+            cfg = helpers.tiny_run(self.tmp / name, model="dragan", dataset="shapes", steps=steps)
+            cfgs[name] = runner.train(cfg, helpers.tiny_model_config(
+                cfg, rf=True, encoder_from=self.dae["out"], kernel_size=5, g_steps=2,
+                reuse_latents=True))
+        full, resumed = cfgs["full"], cfgs["part"]
         helpers.assert_same_checkpoints(self, full["checkpoint"], resumed["checkpoint"])
 
     def test_dae_resumes_bitwise(self):

@@ -208,16 +208,6 @@ class Autoencoder(TrainedModel):
 
     def get_config(self):
         config = super().get_config()
-        config.update({k: keras.saving.serialize_keras_object(getattr(self, k))
-                       for k in self._model_keys})
         config.update(loss=self.loss_kind, noise=self.noise, noise_amount=self.noise_amount,
-                      salt_vs_pepper=self.salt_vs_pepper, feature_layer=self.feature_layer,
-                      seed=self.seed)
+                      salt_vs_pepper=self.salt_vs_pepper, feature_layer=self.feature_layer)
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in cls._model_keys:
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -171,6 +171,21 @@ class TrainedModel(keras.Model):
             items["layer_seed_states"] = seeds
         return items
 
+    def get_config(self):
+        """The base config plus every sub-model of ``_model_keys`` (serialized) and the seed."""
+        config = super().get_config()
+        config.update({k: keras.saving.serialize_keras_object(getattr(self, k))
+                       for k in self._model_keys})
+        config["seed"] = self.seed
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in cls._model_keys:
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
     # Trainer hooks (``tfgan_latent.train.runner``): previews, export, extra run files.
     def preview_inputs(self, n, seed, real):
         """Fixed inputs of the run's preview grids; ``real(n)`` returns ``n`` real examples."""
@@ -424,24 +439,14 @@ class GAN(TrainedModel):
     # ------------------------------------------------------------ config
     def get_config(self):
         config = super().get_config()
-        config.update({k: keras.saving.serialize_keras_object(getattr(self, k))
-                       for k in self._model_keys})
         config.update(
             latent_dim=self.latent_dim,
             d_steps=self.d_steps,
             g_steps=self.g_steps,
             latent_distribution=self.latent_distribution,
             reuse_latents=self.reuse_latents,
-            seed=self.seed,
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in cls._model_keys:
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
     def get_compile_config(self):
         return {

@@ -22,6 +22,19 @@ def _check_image_size(image_size, owner):
     return int(math.log2(image_size)) - 2  # number of ×2 stages from 4×4
 
 
+INITS = ("normal", "glorot")
+
+
+def initializer(kind):
+    """``normal``: N(0, 0.02) (Radford et al. 2016 §4); ``glorot``: Xavier uniform (TF1's
+    ``xavier_initializer``, the RFGAN authors' 2018 code)."""
+    if kind == "normal":
+        return keras.initializers.RandomNormal(0.0, 0.02)
+    if kind == "glorot":
+        return keras.initializers.GlorotUniform()
+    raise ValueError(f"`weight_init` must be one of {INITS}, got {kind!r}.")
+
+
 def _positive(name, value):
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
@@ -38,21 +51,23 @@ def _norm(kind, name):
 
 
 def dcgan_generator(latent_dim, image_size, channels=3, width=64, kernel_size=4,
-                    output_activation="tanh", name="generator"):
+                    output_activation="tanh", top_width=0, weight_init="normal", name="generator"):
     """z [B, latent_dim] → images [B, S, S, channels] in (-1, 1).
 
     Dense to 4×4×(width·2^(n-1)), then n ConvT(``kernel_size``, stride 2) stages halving the
     width, the last one to ``channels`` with tanh (Radford et al. 2016, Fig. 1; 4×4 kernels as
     in dcgan.torch, 5×5 in the TF reference code carpedm20/DCGAN-tensorflow that RFGAN uses).
     ``output_activation=None``: a linear output (RFGAN's released autoencoder decoder).
+    ``top_width``: channels of the 4×4 map (0: width·2^(n−1); the RFGAN authors' 64 px G uses
+    1024 = 16·width); ``weight_init``: ``normal`` (N(0, 0.02)) or ``glorot``.
     """
     for arg, v in (("latent_dim", latent_dim), ("channels", channels), ("width", width),
                    ("kernel_size", kernel_size)):
         _positive(arg, v)
     stages = _check_image_size(image_size, "DCGAN")
-    init = keras.initializers.RandomNormal(0.0, 0.02)
+    init = initializer(weight_init)
     z = keras.Input((latent_dim,), name="z")
-    top = width * 2 ** (stages - 1)
+    top = top_width or width * 2 ** (stages - 1)
     x = layers.Dense(4 * 4 * top, use_bias=False, kernel_initializer=init, name="project")(z)
     x = layers.Reshape((4, 4, top))(x)
     x = _norm("batch", "project_bn")(x)
@@ -72,7 +87,7 @@ def dcgan_generator(latent_dim, image_size, channels=3, width=64, kernel_size=4,
 
 
 def dcgan_discriminator(image_size, channels=3, width=64, normalization="batch", kernel_size=4,
-                        name="discriminator"):
+                        weight_init="normal", name="discriminator"):
     """images [B, S, S, C] → raw scores [B, 1] (logits; no sigmoid).
 
     Conv(``kernel_size``, stride 2) stages doubling the width down to 4×4, no norm on the
@@ -85,7 +100,7 @@ def dcgan_discriminator(image_size, channels=3, width=64, normalization="batch",
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"`normalization` must be one of {NORMALIZATIONS}, got {normalization!r}.")
     stages = _check_image_size(image_size, "DCGAN")
-    init = keras.initializers.RandomNormal(0.0, 0.02)
+    init = initializer(weight_init)
     x_in = keras.Input((image_size, image_size, channels), name="images")
     x = x_in
     for i in range(stages):

@@ -79,6 +79,10 @@ class Source:
 
 def gan_source(gan, run_cfg, label=("run", None)):
     """A ``Source`` for an in-memory GAN of a run (its output generator: what samples show)."""
+    if not hasattr(gan, "output_generator"):
+        raise ValueError(f"--run={label[1]}: a --model={run_cfg.model} run has no generator to "
+                         "evaluate or sample (its log holds the reconstruction loss; its export "
+                         "reconstructs and encodes images).")
     generator = gan.output_generator  # R-separate: G∘R∘G; growing: G on the z prefix
     return Source(lambda z: keras.ops.convert_to_numpy(generator(z, training=False)),
                   dataset=run_cfg.dataset, image_size=run_cfg.image_size,

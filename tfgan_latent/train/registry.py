@@ -31,6 +31,8 @@ class GANConfig:
     g_steps: int = 1
     reuse_latents: bool = False  # G steps reuse the D step's z (carpedm20 DCGAN code; RFGAN §4.2)
     kernel_size: int = 4  # DCGAN conv kernels (dcgan.torch: 4; carpedm20/DCGAN-tensorflow: 5)
+    weight_init: str = "normal"  # N(0, 0.02) (Radford et al. 2016 §4) | glorot (RFGAN 2018 code)
+    g_top_width: int = 0  # G's 4×4 channels; 0: width·2^(n−1) (RFGAN 2018 code, 64 px: 1024)
     # RFGAN (Bang & Shim 2018 §3.1): frozen encoder features concatenated into D.
     rf: bool = False  # wrap D in a RepresentativeFeatureDiscriminator
     encoder_from: str = ""  # a finished `--model=dae` run folder, or a .keras feature extractor
@@ -132,9 +134,10 @@ def build_nets(run_cfg, cfg):
                 nets.mlp_discriminator(2, hidden))
     channels = data.dataset_channels(run_cfg.dataset)
     return (nets.dcgan_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.width,
-                                 cfg.kernel_size),
+                                 cfg.kernel_size, top_width=cfg.g_top_width,
+                                 weight_init=cfg.weight_init),
             nets.dcgan_discriminator(run_cfg.image_size, channels, cfg.width, cfg.normalization,
-                                     cfg.kernel_size))
+                                     cfg.kernel_size, cfg.weight_init))
 
 
 def rf_discriminator(discriminator, cfg):

@@ -16,18 +16,21 @@ from tfgan_latent.models import nets
 FEATURE_LAYER = "representative_feature"
 
 
-def _init():
-    return keras.initializers.RandomNormal(0.0, 0.02)
+def preset_init(preset):
+    """The weight initializer of a preset: N(0, 0.02) (paper, carpedm20) or Xavier (authors)."""
+    return "glorot" if preset == "authors_code" else "normal"
 
 
-def dae_encoder(image_size, channels, width=64, kernel_size=5, code_channels=8):
+def dae_encoder(image_size, channels, width=64, kernel_size=5, code_channels=8, preset="paper"):
     """images → code [B, 4, 4, code_channels]; layer ``representative_feature`` = the trunk's
     last conv block (conv → BN → LeakyReLU(0.2), authors' ``en_conv4``)."""
+    init = preset_init(preset)
     trunk = nets.discriminator_trunk(nets.dcgan_discriminator(
-        image_size, channels, width, "batch", kernel_size), name="encoder_trunk")
+        image_size, channels, width, "batch", kernel_size, init), name="encoder_trunk")
     x_in = keras.Input((image_size, image_size, channels), name="images")
     h = layers.Identity(name=FEATURE_LAYER)(trunk(x_in))
-    code = layers.Conv2D(code_channels, 1, kernel_initializer=_init(), name="bottleneck")(h)
+    code = layers.Conv2D(code_channels, 1, kernel_initializer=nets.initializer(init),
+                         name="bottleneck")(h)
     return keras.Model(x_in, code, name="encoder")
 
 
@@ -41,21 +44,22 @@ def dae_decoder(image_size, channels, width=64, kernel_size=5, code_channels=8, 
     code = keras.Input((4, 4, code_channels), name="code")
     if preset == "paper":
         g = nets.dcgan_generator(16 * code_channels, image_size, channels, width, kernel_size,
-                                 name="decoder_net")
+                                 weight_init=preset_init(preset), name="decoder_net")
         return keras.Model(code, g(layers.Flatten()(code)), name="decoder")
     if preset != "authors_code":
         raise ValueError(f"--preset must be 'paper' or 'authors_code', got {preset!r}.")
     stages = int(math.log2(image_size)) - 2
     top = width * 2 ** max(stages - 2, 0)
-    x = layers.Conv2D(top, 1, kernel_initializer=_init(), name="entry")(code)
+    init = lambda: nets.initializer(preset_init(preset))
+    x = layers.Conv2D(top, 1, kernel_initializer=init(), name="entry")(code)
     x = layers.ReLU()(layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name="entry_bn")(x))
     for i in range(stages - 1):
         x = layers.Conv2DTranspose(max(top // 2**i, width), kernel_size, strides=2, padding="same",
-                                   kernel_initializer=_init(), name=f"deconv{i}")(x)
+                                   kernel_initializer=init(), name=f"deconv{i}")(x)
         x = layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"deconv{i}_bn")(x)
         x = layers.ReLU()(x)
     out = layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same",
-                                 kernel_initializer=_init(), dtype="float32", name="to_image")(x)
+                                 kernel_initializer=init(), dtype="float32", name="to_image")(x)
     return keras.Model(code, out, name="decoder")
 
 

@@ -22,7 +22,7 @@ def build_dae(run_cfg, cfg):
     else:
         channels = data.dataset_channels(run_cfg.dataset)
         encoder = nets.dae_encoder(run_cfg.image_size, channels, cfg.width, cfg.kernel_size,
-                                   cfg.code_channels)
+                                   cfg.code_channels, cfg.preset)
         decoder = nets.dae_decoder(run_cfg.image_size, channels, cfg.width, cfg.kernel_size,
                                    cfg.code_channels, cfg.preset)
     noise, amount = cfg.resolved_noise(kind)
