@@ -185,8 +185,12 @@ def main(_):
     else:
         table = _summary(rows, ("on_manifold_percent", "modes", "fid", "ms_ssim", "seconds"))
     (out / f"{FLAGS.part}.json").write_text(json.dumps(rows, indent=1) + "\n")
+    steps = (f"--toy_steps={FLAGS.toy_steps} --toy_wgan_steps={FLAGS.toy_wgan_steps} "
+             f"--toy_lr={FLAGS.toy_lr}" if FLAGS.part == "toy" else
+             f"--shapes_steps={FLAGS.shapes_steps} --shapes_wgan_steps={FLAGS.shapes_wgan_steps} "
+             f"--shapes_eval_every={FLAGS.shapes_eval_every} --width={FLAGS.width}")
     header = (f"# RFGAN {FLAGS.part} ({started}; `python experiments/rfgan.py --part={FLAGS.part} "
-              f"--seeds={FLAGS.seeds}`)\n\nmean ± std over seeds (per-seed values in brackets, "
+              f"--seeds={FLAGS.seeds} {steps}`)\n\nmean ± std over seeds (per-seed values in brackets, "
               f"seeds {FLAGS.first_seed}..{FLAGS.first_seed + FLAGS.seeds - 1}); curves in "
               f"{FLAGS.part}.json.\n\n")
     (out / f"{FLAGS.part}.md").write_text(header + table + "\n")
