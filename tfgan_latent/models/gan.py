@@ -186,7 +186,8 @@ class TrainedModel(keras.Model):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
 
-    # Trainer hooks (``tfgan_latent.train.runner``): previews, export, extra run files.
+    # Trainer hooks (``tfgan_latent.train.runner``): previews, export, extra run files. The
+    # first three are abstract: every trained model (GAN, Autoencoder) implements them.
     def preview_inputs(self, n, seed, real):
         """Fixed inputs of the run's preview grids; ``real(n)`` returns ``n`` real examples."""
         raise NotImplementedError

@@ -1,6 +1,13 @@
 """The denoising autoencoder's nets: encoder = the discriminator's trunk + a 1×1 bottleneck,
 decoder = generator-shaped (``paper``) or the released code's layout (``authors_code``).
 
+Reference: Bang & Shim 2018, §3.1 (the AE's encoder and decoder "share the same architecture"
+as D and G; the representative feature is the encoder's last conv layer, Fig. 1) and §4 (a
+denoising AE, pre-trained on P_data and then fixed); the released ``models/RFGAN.py``
+(``encoder``: 5×5/2 convs 64-128-256-512 with BN from the second, LeakyReLU 0.2, then a 1×1
+conv to ``patch_depth`` = 8; ``decoder``: 1×1 conv to 256 + BN + ReLU, 5×5/2 deconvs
+256-128-64 + BN + ReLU, a linear deconv to 3 channels; Xavier init), research/rfgan.md §1.2.
+
 The encoder reuses ``nets.dcgan_discriminator`` (images) / ``nets.mlp_discriminator`` (2-D
 points) so its last conv block has exactly the shape of the GAN discriminator's trunk with
 the same width and kernel size, which the channel-wise RF merge needs (authors' code:
