@@ -28,10 +28,8 @@ from pathlib import Path
 from absl import app, flags
 
 import tfgan_latent  # noqa: F401
-import numpy as np
 
-from tfgan_latent.train import runner
-from tfgan_latent.train.config import RunConfig
+import common
 
 flags.DEFINE_enum("part", "toy", ["toy", "shapes"], "which experiment")
 flags.DEFINE_integer("seeds", 5, "seeds per configuration")
@@ -63,21 +61,11 @@ SCHEDULES = {
 
 
 def _run(name, model, dataset, seed, steps, eval_every, eval_samples, overrides, **run_args):
-    out = Path(FLAGS.out) / "runs" / f"{name}_seed{seed}"
-    log = eval_every if eval_every else steps
-    run = RunConfig(model=model, dataset=dataset, steps=steps, seed=seed, out=str(out),
-                    export_dir=str(out / "export"), log_every=log, sample_every=steps,
-                    checkpoint_every=steps, eval_every=eval_every, eval_samples=eval_samples,
-                    steps_per_execution=10 if log % 10 == 0 else 1, verbose=0, **run_args)
-    start = time.perf_counter()
-    result = runner.train(run, runner.resolve_model_config(run, overrides))
-    seconds = time.perf_counter() - start
-    records = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines()]
-    return result, records, seconds
+    return common.train_run(FLAGS.out, name, model, dataset, seed, steps, eval_every,
+                            eval_samples, overrides, **run_args)
 
 
-def _curve(records, key):
-    return [(r["step"], r[f"eval/{key}"]) for r in records if f"eval/{key}" in r]
+_curve = common.curve
 
 
 def toy():
@@ -158,18 +146,7 @@ def collect(log_path):
     return rows
 
 
-def _summary(rows, keys):
-    """Per configuration: mean ± std over seeds and the per-seed values, for each key."""
-    lines = ["| config | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    for config in dict.fromkeys(r["config"] for r in rows):
-        sel = [r for r in rows if r["config"] == config]
-        cells = []
-        for key in keys:
-            values = np.array([r[key] for r in sel], dtype=float)
-            seeds = ", ".join(f"{v:.3g}" for v in values)
-            cells.append(f"{values.mean():.3g} ± {values.std():.2g} ({seeds})")
-        lines.append(f"| {config} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+_summary = common.summary_table
 
 
 def main(_):

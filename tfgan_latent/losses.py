@@ -22,6 +22,10 @@ __all__ = [
     "least_squares_discriminator_loss",
     "wasserstein_generator_loss",
     "wasserstein_discriminator_loss",
+    "began_reconstruction_loss",
+    "latent_constraint_loss",
+    "began_k_update",
+    "began_convergence_measure",
 ]
 
 
@@ -167,3 +171,71 @@ def wasserstein_discriminator_loss(real_outputs, fake_outputs):
     real_outputs = _as_float32(real_outputs)
     fake_outputs = _as_float32(fake_outputs)
     return keras.ops.mean(fake_outputs) - keras.ops.mean(real_outputs)
+
+
+# ---------------------------------------------------------------- BEGAN / BEGAN-CS
+RECONSTRUCTION_NORMS = ("l2_batch", "l1_mean")
+CONSTRAINT_NORMS = ("l1_mean", "l2")
+
+
+def began_reconstruction_loss(inputs, reconstructions, norm="l2_batch"):
+    """BEGAN's autoencoder loss L(v) = ‖v − D(v)‖ over a batch.
+
+    ``l2_batch`` (BEGAN-CS authors' code, ``sqrt(2·l2_loss(D(X) − X)) / batch_size``): the
+    Frobenius norm of the whole batch's error divided by the batch size B. It is not a
+    per-example mean: for a fixed per-example error it scales as 1/√B (a batch repeated 4×
+    halves it), so γ, λ_k and α balance differently at another batch size. ``l1_mean``
+    (Berthelot et al. 2017 Eq. with η = 1; carpedm20/BEGAN-tensorflow): the per-element mean
+    of |v − D(v)|, independent of B.
+
+    Args:
+        inputs: the batch v, ``[B, ...]``.
+        reconstructions: D(v), same shape.
+        norm: ``"l2_batch"`` or ``"l1_mean"``.
+
+    Reference: Chang et al. 2018 (BEGAN-CS) Eq. 3 and §4 ("L2-norm"); Berthelot et al. 2017 §3.1.
+    """
+    diff = _as_float32(reconstructions) - _as_float32(inputs)
+    if norm == "l2_batch":
+        batch = keras.ops.cast(keras.ops.shape(diff)[0], "float32")
+        return keras.ops.sqrt(keras.ops.sum(keras.ops.square(diff))) / batch
+    if norm == "l1_mean":
+        return keras.ops.mean(keras.ops.abs(diff))
+    raise ValueError(f"`recon_norm` must be one of {RECONSTRUCTION_NORMS}, got {norm!r}.")
+
+
+def latent_constraint_loss(latents, codes, norm="l1_mean"):
+    """BEGAN-CS's latent constraint L_c = ‖z − Enc(G(z))‖ (without the weight α).
+
+    ``l1_mean`` (authors' code, ``reduce_mean(abs(D_fake_code − z))``): the mean over batch and
+    latent dimensions of |Enc(G(z)) − z|; ``l2``: the mean over the batch of the per-example
+    Euclidean norm (the paper writes ‖·‖ without naming the norm).
+
+    Args:
+        latents: the prior draws z, ``[B, d]``.
+        codes: Enc(G(z)), ``[B, d]``.
+
+    Reference: Chang et al. 2018, Eq. 3 and §3.1.
+    """
+    diff = _as_float32(codes) - _as_float32(latents)
+    if norm == "l1_mean":
+        return keras.ops.mean(keras.ops.abs(diff))
+    if norm == "l2":
+        return keras.ops.mean(keras.ops.sqrt(keras.ops.sum(keras.ops.square(diff), axis=-1)))
+    raise ValueError(f"`constraint_norm` must be one of {CONSTRAINT_NORMS}, got {norm!r}.")
+
+
+def began_k_update(k, loss_real, loss_fake, gamma, lambda_k):
+    """k_{t+1} = clip(k_t + λ_k (γ L(x) − L(G(z))), 0, 1).
+
+    Reference: Berthelot et al. 2017 §3.3 (proportional control); Chang et al. 2018 Eq. 3
+    (updated every step in both authors' codes, see ``research/began_cs.md`` §4.3).
+    """
+    step = _as_float32(k) + lambda_k * (gamma * _as_float32(loss_real) - _as_float32(loss_fake))
+    return keras.ops.clip(step, 0.0, 1.0)
+
+
+def began_convergence_measure(loss_real, loss_fake, gamma):
+    """M_global = L(x) + |γ L(x) − L(G(z))| (Berthelot et al. 2017 §3.4.1)."""
+    loss_real = _as_float32(loss_real)
+    return loss_real + keras.ops.abs(gamma * loss_real - _as_float32(loss_fake))

@@ -62,3 +62,26 @@ class TorchRMSprop(keras.optimizers.Optimizer):
         config = super().get_config()
         config.update(rho=self.rho, epsilon=self.epsilon)
         return config
+
+
+@keras.saving.register_keras_serializable(package="tfgan_latent")
+class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """lr(t) = max(lr_0 · factor^⌊t / every⌋, floor): BEGAN's halving schedule.
+
+    Reference: carpedm20/BEGAN-tensorflow (``lr_update_step`` 100k, ×0.5, ``lr_lower_boundary``
+    2e-5); Berthelot et al. 2017 §4.1 halve the rate when convergence stalls instead.
+    """
+
+    def __init__(self, initial_learning_rate, every, factor=0.5, floor=0.0):
+        if not every >= 1:
+            raise ValueError(f"`every` must be >= 1, got {every!r}.")
+        self.initial_learning_rate, self.every = float(initial_learning_rate), int(every)
+        self.factor, self.floor = float(factor), float(floor)
+
+    def __call__(self, step):
+        drops = ops.floor(ops.cast(step, "float32") / self.every)
+        return ops.maximum(self.initial_learning_rate * ops.power(self.factor, drops), self.floor)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "every": self.every,
+                "factor": self.factor, "floor": self.floor}

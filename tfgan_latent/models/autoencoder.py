@@ -1,8 +1,8 @@
 """The one autoencoder base: encoder → code → decoder, trained with ``fit`` like the GANs.
 
 RFGAN's denoising autoencoder (Bang & Shim 2018 §3.1) is this model with a corruption;
-BEGAN's autoencoder discriminator and the latent-dimension study's AE reuse its encoder /
-decoder split. It builds on ``TrainedModel``, so ``tfgan-latent train`` checkpoints, resumes
+BEGAN's autoencoder discriminator (``AutoencoderDiscriminator`` below) and the
+latent-dimension study's AE reuse its encoder / decoder split. It builds on ``TrainedModel``, so ``tfgan-latent train`` checkpoints, resumes
 (bitwise: the corruption draws come from the checkpointed ``SeedGenerator``), guards against
 NaN, previews (noisy input beside its reconstruction) and exports it: ``serving_default``
 maps ``images`` (or ``points``) to their reconstruction, ``encode`` to the code.
@@ -25,6 +25,50 @@ def reconstruction_loss(reconstruction, target, kind="l1"):
     if kind == "l2":
         return ops.mean(ops.square(diff))
     raise ValueError(f"`loss` must be one of {RECONSTRUCTION_LOSSES}, got {kind!r}.")
+
+
+@keras.saving.register_keras_serializable(package="tfgan_latent")
+class AutoencoderDiscriminator(keras.Model):
+    """D(x) = decoder(encoder(x)): an autoencoder used as a discriminator (BEGAN).
+
+    Args:
+        encoder: a built ``keras.Model``, data → code ``[B, d]``.
+        decoder: a built ``keras.Model``, code → data of the input's shape.
+
+    Reference: Berthelot et al. 2017 §3 (BEGAN), Zhao et al. 2017 (EBGAN); Chang et al. 2018
+    §3 (BEGAN-CS constrains ``encoder``).
+    """
+
+    def __init__(self, encoder, decoder, **kwargs):
+        super().__init__(**kwargs)
+        for name, net in (("encoder", encoder), ("decoder", decoder)):
+            if not isinstance(net, keras.Model):
+                raise ValueError(f"`{name}` must be a built keras.Model, got {type(net).__name__}.")
+        code, latent = tuple(encoder.outputs[0].shape[1:]), tuple(decoder.inputs[0].shape[1:])
+        if code != latent:
+            raise ValueError(f"the encoder's code shape {code} must equal the decoder's input "
+                             f"shape {latent}.")
+        self.encoder, self.decoder = encoder, decoder
+        self.built = True
+
+    def call(self, x, training=False):
+        return self.decoder(self.encoder(x, training=training), training=training)
+
+    def encode(self, x, training=False):
+        return self.encoder(x, training=training)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(encoder=keras.saving.serialize_keras_object(self.encoder),
+                      decoder=keras.saving.serialize_keras_object(self.decoder))
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("encoder", "decoder"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
 
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")

@@ -17,6 +17,8 @@ COMMANDS = {
     "train": "train a model: --model=NAME --dataset=NAME --steps=N ...",
     "evaluate": "print metrics as JSON: --run=DIR | --saved_model=DIR | --images=FILE.npy",
     "sample": "write samples: --run=DIR | --saved_model=DIR --num=N --out=FILE.png|.npy",
+    "invert": "latents of real images: --run=DIR | --saved_model=DIR [--images=FILE.npy] --out=DIR "
+              "(z*-search; one-shot Enc(x) for BEGAN-CS)",
     "demo": "train the small offline default (DCGAN on `shapes` 32x32) and export it",
     "models": "list registered models",
 }
@@ -36,7 +38,8 @@ DEMO_MODEL_DEFAULTS = {"width": 16, "g_steps": 2, "adam_epsilon": 1e-7}
 FLAGS = flags.FLAGS
 _DEFINED = set()
 _EVAL_FLAGS = ("run", "saved_model", "images", "num_samples", "num", "inception_graph",
-               "keras_inception_weights", "extractors", "latent_prior")
+               "keras_inception_weights", "extractors", "latent_prior", "search_steps",
+               "search_lr", "projection", "traverse_dim")
 
 
 def _define(name, default, help_text, allow_none=False):
@@ -80,6 +83,12 @@ def define_flags():
                         "published numbers)")
     flags.DEFINE_list("extractors", [], "evaluate: extra feature extractors (inception, "
                       "keras_inception; shapes is automatic for shapes)")
+    flags.DEFINE_integer("search_steps", 10_000, "invert: projected-Adam steps of the z*-search "
+                         "(latent-dim paper §4.2, BEGAN-CS App. A: 10,000)")
+    flags.DEFINE_float("search_lr", 1e-3, "invert: Adam step size of the z*-search")
+    flags.DEFINE_string("projection", "", "invert: ball | box | none (default: ball for a normal "
+                        "prior, box for a uniform one)")
+    flags.DEFINE_integer("traverse_dim", 0, "invert: the latent coordinate traverse.png varies")
     flags.DEFINE_string("latent_prior", None, "evaluate/sample --saved_model: the latent prior "
                         "(default: the export's own, else normal)")
 
@@ -151,6 +160,17 @@ def main(argv, command):
             path = sample(FLAGS.run, saved_model=FLAGS.saved_model, num=FLAGS.num,
                           out=FLAGS.out, seed=FLAGS.seed, latent_prior=FLAGS.latent_prior)
             print(f"samples: {path}")
+            return 0
+        if command == "invert":
+            from tfgan_latent.train.invert import invert_images
+
+            result = invert_images(
+                FLAGS.run, saved_model=FLAGS.saved_model, images=FLAGS.images,
+                num=FLAGS.num if FLAGS["num"].present else 16, out=FLAGS.out,
+                steps=FLAGS.search_steps, learning_rate=FLAGS.search_lr,
+                projection=FLAGS.projection, traverse_dim=FLAGS.traverse_dim,
+                seed=FLAGS.seed, data_dir=FLAGS.data_dir or None)
+            print(json.dumps(result, sort_keys=True))
             return 0
         run_cfg = _run_config(command)
         model_cfg = runner.resolve_model_config(run_cfg, _model_overrides(run_cfg, command))

@@ -61,17 +61,28 @@ def export_model(model, input_spec, endpoints, base_dir, metadata=None):
     """Writes the signatures ``endpoints`` of ``model`` under ``base_dir/<next version>/``.
 
     Args:
-        model: the Keras model the endpoints call (copied to plain variables first).
-        input_spec: the one ``tf.TensorSpec`` every endpoint takes (its name is the input's).
-        endpoints: ``{signature name: fn(model, x) -> dict of tensors}``; include
+        model: the Keras model the endpoints call, or a dict of them (each copied to plain
+            variables first; an endpoint then gets the dict of copies).
+        input_spec: the ``tf.TensorSpec`` an endpoint takes (its name is the input's).
+        endpoints: ``{signature name: fn(model, x) -> dict of tensors}``, or
+            ``{name: (fn, spec)}`` for an endpoint with its own input; include
             ``serving_default``.
         metadata: a JSON-able dict written to ``assets.extra/tfgan_latent.json``.
     """
-    model = plain_copy(model)
+    if isinstance(model, dict):
+        model = {key: plain_copy(m) for key, m in model.items()}
+        tracked = list(model.values())
+    else:
+        model = plain_copy(model)
+        tracked = [model]
     archive = keras.export.ExportArchive()
-    archive.track(model)
+    for m in tracked:
+        archive.track(m)
     for name, fn in endpoints.items():
-        archive.add_endpoint(name=name, fn=_bind(fn, model), input_signature=[input_spec])
+        spec = input_spec
+        if isinstance(fn, tuple):
+            fn, spec = fn
+        archive.add_endpoint(name=name, fn=_bind(fn, model), input_signature=[spec])
     path = next_version_dir(base_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     archive.write_out(str(path), verbose=False)

@@ -143,7 +143,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
         ]
         if run_cfg.eval_every:
             evaluation = cb.PeriodicEvaluation(
-                lambda: evaluate_outputs(gan, run_cfg), run_cfg.eval_every, guard,
+                lambda: evaluate_outputs(gan, run_cfg, real_examples), run_cfg.eval_every, guard,
                 out / "metrics.jsonl", out / "tensorboard", out / "eval_metrics.png",
                 verbose=run_cfg.verbose == 2)
             callbacks.append(evaluation)
@@ -192,13 +192,18 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     return result
 
 
-def evaluate_outputs(gan, run_cfg):
-    """``evaluate``'s metrics of ``gan`` on ``--eval_samples`` fixed latents of the run's seed."""
+def evaluate_outputs(gan, run_cfg, real_examples=None):
+    """``evaluate``'s metrics of ``gan`` on ``--eval_samples`` fixed latents of the run's seed,
+    plus the model's own ``evaluation_extras(real, seed)`` (e.g. BEGAN-CS's latent statistics)
+    on as many fixed real examples when it has them."""
     from tfgan_latent.train import evaluate  # evaluate imports this module
 
     source = evaluate.gan_source(gan, run_cfg)
     x = source.generate(run_cfg.eval_samples, run_cfg.seed)
-    return evaluate.score(x, run_cfg.dataset, seed=run_cfg.seed, toy_params=source.toy_params)
+    scores = evaluate.score(x, run_cfg.dataset, seed=run_cfg.seed, toy_params=source.toy_params)
+    if real_examples is not None and hasattr(gan, "evaluation_extras"):
+        scores.update(gan.evaluation_extras(real_examples(run_cfg.eval_samples), run_cfg.seed))
+    return scores
 
 
 def export_metadata(run_cfg, gan):

@@ -1,0 +1,38 @@
+"""Registers ``began`` (α = 0) and ``began_cs`` (α = 0.1): one model, one builder."""
+import keras
+
+from tfgan_latent import data
+from tfgan_latent.optimizers import StepDecay
+from tfgan_latent.papers.began_cs import config as began_config
+from tfgan_latent.papers.began_cs import nets
+from tfgan_latent.papers.began_cs.models import BEGAN
+from tfgan_latent.train import registry
+
+
+def _adam(lr, cfg):
+    if cfg.lr_decay_every:
+        lr = StepDecay(lr, cfg.lr_decay_every, 0.5, cfg.lr_decay_floor)
+    return keras.optimizers.Adam(lr, beta_1=cfg.beta_1, beta_2=cfg.beta_2,
+                                 epsilon=cfg.adam_epsilon)
+
+
+def build_began(run_cfg, cfg):
+    """BEGAN / BEGAN-CS with the nets and the paper's settings for the run's data."""
+    kind = data.dataset_kind(run_cfg.dataset)
+    cfg = cfg.resolved(kind)
+    channels = data.dataset_channels(run_cfg.dataset) if kind == "images" else None
+    generator, discriminator = nets.build_nets(kind, cfg, run_cfg.image_size, channels)
+    model = BEGAN(generator, discriminator, latent_dim=cfg.latent_dim, gamma=cfg.gamma,
+                  lambda_k=cfg.lambda_k, alpha=cfg.alpha, k_init=cfg.k_init, k_from=cfg.k_from,
+                  recon_norm=cfg.recon_norm, constraint_norm=cfg.constraint_norm,
+                  latent_distribution=cfg.latent_distribution, reuse_latents=cfg.reuse_latents,
+                  seed=run_cfg.seed, name=run_cfg.model)
+    model.compile(g_optimizer=_adam(cfg.g_lr, cfg), d_optimizer=_adam(cfg.d_lr, cfg),
+                  steps_per_execution=run_cfg.steps_per_execution)
+    return model
+
+
+registry.register_model("began", began_config.BEGANConfig, build_began,
+                        "BEGAN (Berthelot et al. 2017) as BEGAN-CS trains it (alpha = 0)")
+registry.register_model("began_cs", began_config.BEGANCSConfig, build_began,
+                        "BEGAN-CS (Chang et al. 2018): BEGAN + latent constraint, one-shot Enc(x)")

@@ -1,0 +1,145 @@
+"""``invert``: latents of real images by z*-search (every generator) and one shot (BEGAN-CS).
+
+For ``--run=DIR`` or ``--saved_model=DIR`` and real images (``--images=FILE.npy``, else ``--num``
+held-out images of the run's data set), writes into ``--out``:
+
+* ``search.png``: rows of [x, G(z*)] pairs, z* from ``tfgan_latent.inversion`` (projected Adam;
+  the ball for a N(0, I) prior, the box [−1, 1] for a U(−1, 1) prior);
+* with an encoder (a BEGAN-CS run, or an export with an ``encode`` signature), z* = Enc(x) in
+  one pass ([P] §3.2, §4.5): ``oneshot.png`` (columns x, Dec(Enc(x)) when the run has D's
+  decoder, G(Enc(x)), G(z*-search)), ``slerp.png`` (x₁, G(slerp(Enc x₁, Enc x₂, t)) for 10 t in
+  [0, 1], x₂; [C] ``test``), ``traverse.png`` (coordinate ``--traverse_dim`` of Enc(x) set to
+  −5 … 5; [P] §4.7);
+* ``inversion.json``: per method the mean / median per-image MSE on [−1, 1] images and the
+  seconds per image; ``z_search.npy`` (and ``z_oneshot.npy``), ``errors.npz``.
+"""
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_latent import data, inversion
+from tfgan_latent.train import samples
+
+HELD_OUT_SEED_OFFSET = 1_000_003  # shapes: a fresh render, disjoint from the training draw
+
+
+def held_out_images(dataset, n, image_size, seed, data_dir=None):
+    """``n`` images of ``dataset``: ``shapes`` renders a fresh set; other sets draw a batch."""
+    if dataset == "shapes":
+        images, _ = data.make_shapes(n, image_size, seed + HELD_OUT_SEED_OFFSET)
+        return np.asarray(images, np.float32)
+    stream = data.make_dataset(dataset, batch_size=n, seed=seed + HELD_OUT_SEED_OFFSET,
+                               image_size=image_size, data_dir=data_dir)
+    return next(iter(stream)).numpy()
+
+
+class _Target:
+    """What ``invert_images`` needs of a run or an export: G, its prior, maybe Enc and Dec."""
+
+    def __init__(self, generate, latent_dim, prior, dataset, image_size, encode=None,
+                 decode=None):
+        self.generate, self.latent_dim, self.prior = generate, latent_dim, prior
+        self.dataset, self.image_size = dataset, image_size
+        self.encode, self.decode = encode, decode
+
+
+def _run_target(run_dir):
+    from tfgan_latent.train.evaluate import load_run
+
+    run_cfg, _, model = load_run(run_dir)
+    if not hasattr(model, "output_generator"):
+        raise ValueError(f"--run={run_dir}: a --model={run_cfg.model} run has no generator to "
+                         "invert.")
+    generator = model.output_generator
+    encode = decode = None
+    if hasattr(model, "encode") and hasattr(model, "decoder_reconstruction"):
+        encode = lambda x: keras.ops.convert_to_numpy(model.encode(x))
+        decode = lambda x: keras.ops.convert_to_numpy(model.decoder_reconstruction(x))
+    return _Target(generator, model.latent_dim, model.latent_prior, run_cfg.dataset,
+                   run_cfg.image_size, encode, decode)
+
+
+def _saved_model_target(export_dir):
+    from tfgan_latent.train import export
+
+    meta = export.read_metadata(export_dir)
+    loaded = tf.saved_model.load(str(export_dir))
+    serving = loaded.signatures["serving_default"]
+    latent_dim = int(serving.structured_input_signature[1]["z"].shape[-1])
+    encode = None
+    if "encode" in loaded.signatures:
+        sig = loaded.signatures["encode"]
+        (name,) = sig.structured_input_signature[1]
+        encode = lambda x: sig(**{name: tf.constant(x)})["z"].numpy()
+    return _Target(loaded, latent_dim, meta.get("latent_prior", "normal"),
+                   meta.get("dataset"), meta.get("image_size"), encode)
+
+
+def invert_images(run_dir=None, *, saved_model=None, images=None, num=16, out, steps=10_000,
+                  learning_rate=1e-3, projection="", traverse_dim=0, seed=0, data_dir=None):
+    """The ``invert`` command (module docstring); returns the ``inversion.json`` dict."""
+    if bool(run_dir) == bool(saved_model):
+        raise ValueError("invert needs exactly one of --run=DIR or --saved_model=DIR.")
+    if not out:
+        raise ValueError("invert needs --out=DIR (a folder for the grids and arrays).")
+    if not isinstance(num, int) or num < 2:
+        raise ValueError(f"--num must be an integer >= 2 (images to invert), got {num!r}.")
+    target = _run_target(run_dir) if run_dir else _saved_model_target(saved_model)
+    if images is not None:
+        x = np.load(images).astype(np.float32)[:num]
+    elif target.dataset:
+        x = held_out_images(target.dataset, num, target.image_size, seed, data_dir)
+    else:
+        raise ValueError("this export names no data set; pass --images=FILE.npy.")
+    projection = projection or ("box" if target.prior == "uniform" else "ball")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    inverter = inversion.Inverter(target.generate, latent_dim=target.latent_dim,
+                                  learning_rate=learning_rate, projection=projection)
+    inverter(x[:1], steps=1)  # trace the loop outside the timing
+    start = time.perf_counter()
+    found = inverter(x, steps=steps)
+    search_seconds = (time.perf_counter() - start) / len(x)
+    np.save(out / "z_search.npy", found.z)
+    samples.save_image_grid(np.stack([x, found.reconstructions], 1).reshape((-1,) + x.shape[1:]),
+                            out / "search.png", columns=8)
+    result = {"num_images": len(x), "projection": projection, "search_steps": steps,
+              "search": {"mse_mean": float(found.mse.mean()),
+                         "mse_median": float(np.median(found.mse)),
+                         "seconds_per_image": search_seconds}}
+    errors = {"search": found.mse}
+    if target.encode is not None:
+        start = time.perf_counter()
+        z = np.asarray(target.encode(x), np.float32)
+        recon = np.asarray(_generate(target.generate, z), np.float32)
+        oneshot_seconds = (time.perf_counter() - start) / len(x)
+        mse = ((recon - x) ** 2).reshape(len(x), -1).mean(axis=1)
+        errors["oneshot"] = mse
+        np.save(out / "z_oneshot.npy", z)
+        result["oneshot"] = {"mse_mean": float(mse.mean()), "mse_median": float(np.median(mse)),
+                             "seconds_per_image": oneshot_seconds}
+        columns = [x] + ([target.decode(x)] if target.decode else []) + [recon,
+                                                                          found.reconstructions]
+        samples.save_image_grid(np.stack(columns, 1).reshape((-1,) + x.shape[1:]),
+                                out / "oneshot.png", columns=len(columns))
+        half = len(x) // 2
+        rows = [np.concatenate([x[i:i + 1], _generate(target.generate, np.stack(
+            [inversion.slerp(t, z[i], z[half + i]) for t in np.linspace(0, 1, 10)]).astype(
+                np.float32)), x[half + i:half + i + 1]]) for i in range(min(half, 8))]
+        samples.save_image_grid(np.concatenate(rows), out / "slerp.png", columns=12)
+        walk = inversion.traverse(z[:8], traverse_dim)
+        frames = _generate(target.generate, walk.reshape(-1, z.shape[1]))
+        samples.save_image_grid(frames, out / "traverse.png", columns=walk.shape[1])
+    np.savez(out / "errors.npz", **errors)
+    (out / "inversion.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _generate(generate, z):
+    fn = inversion.generator_function(generate)
+    return keras.ops.convert_to_numpy(fn(tf.constant(z, tf.float32)))
