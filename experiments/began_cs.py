@@ -7,7 +7,7 @@ BEGAN-CS with the paper's toy settings (2×128 ReLU MLPs, U[−√(9/n), √(9/n
 lr_d 1e-4, lr_g 5e-4, β (0.5, 0.999)). Unstated and ours: batch 64, ``--toy_steps`` steps,
 evaluation every ``--toy_eval_every`` steps (modes over training: does BEGAN lose modes late?).
 
-Part ``shapes``: 32×32 ``shapes``, BEGAN vs BEGAN-CS, the released BEGAN-CS nets at width
+Part ``shapes``: ``shapes`` at ``--image_size`` (32 by default), BEGAN vs BEGAN-CS, the released BEGAN-CS nets at width
 ``--width`` (the paper's n = 128 is far beyond 2 CPU cores), the paper's CelebA settings
 otherwise (γ 0.5, λ_k 1e-3, Adam 1e-4, N_z 64); the evaluation issue's manifold score and modes,
 plus |Enc(G(z)) − z| and the latent variance ratio over training.
@@ -36,7 +36,10 @@ flags.DEFINE_float("toy_gamma", 0.0, "grid25 γ; 0: the paper's 25 as printed (a
 flags.DEFINE_integer("shapes_steps", 2000, "shapes steps")
 flags.DEFINE_integer("shapes_eval_every", 500, "shapes evaluation period")
 flags.DEFINE_integer("width", 16, "shapes nets' base width n")
+flags.DEFINE_integer("image_size", 32, "shapes image size (16, 32 or 64)")
 flags.DEFINE_string("out", "experiments/results/began_cs", "output folder")
+flags.DEFINE_string("collect_log", "", "instead of training: the tables from the JSON rows an "
+                    "interrupted invocation printed to this log, with their run folders' curves")
 FLAGS = flags.FLAGS
 
 CONFIGS = (("BEGAN", "began"), ("BEGAN-CS", "began_cs"))
@@ -62,33 +65,45 @@ def _toy_tag():
     return f"toy_gamma{FLAGS.toy_gamma:g}" if FLAGS.toy_gamma else "toy"
 
 
-def toy():
+def _compare(tag, dataset, steps, eval_every, eval_samples, overrides, keys, curves, **run_args):
+    """BEGAN and BEGAN-CS on every seed; one row per run, printed as it finishes."""
     rows = []
     for seed in range(FLAGS.first_seed, FLAGS.first_seed + FLAGS.seeds):
         for config, model in CONFIGS:
-            _, records, seconds = common.train_run(
-                FLAGS.out, f"{_toy_tag()}_{model}", model, "grid25", seed, FLAGS.toy_steps,
-                FLAGS.toy_eval_every, 2500, {"gamma": FLAGS.toy_gamma} if FLAGS.toy_gamma else {},
-                batch_size=FLAGS.toy_batch)
-            rows.append(_row(config, seed, records, seconds,
-                             ("modes", "hq_percent", "enc_g_error", "latent_var_ratio"),
-                             TOY_CURVES))
+            _, records, seconds = common.train_run(FLAGS.out, f"{tag}_{model}", model, dataset,
+                                                   seed, steps, eval_every, eval_samples,
+                                                   overrides, **run_args)
+            rows.append(_row(config, seed, records, seconds, keys, curves))
             print(json.dumps({k: v for k, v in rows[-1].items() if k != "curve"}), flush=True)
     return rows
 
 
+def toy():
+    return _compare(_toy_tag(), "grid25", FLAGS.toy_steps, FLAGS.toy_eval_every, 2500,
+                    {"gamma": FLAGS.toy_gamma} if FLAGS.toy_gamma else {},
+                    ("modes", "hq_percent", "enc_g_error", "latent_var_ratio"), TOY_CURVES,
+                    batch_size=FLAGS.toy_batch)
+
+
 def shapes():
+    return _compare("shapes", "shapes", FLAGS.shapes_steps, FLAGS.shapes_eval_every, 1000,
+                    {"width": FLAGS.width},
+                    ("on_manifold_percent", "modes", "fid", "enc_g_error", "latent_var_ratio"),
+                    SHAPES_CURVES, batch_size=64, image_size=FLAGS.image_size)
+
+
+def collect(log_path):
+    """Rows of the finished runs of an interrupted invocation (the unfinished ones are absent)."""
     rows = []
-    for seed in range(FLAGS.first_seed, FLAGS.first_seed + FLAGS.seeds):
-        for config, model in CONFIGS:
-            _, records, seconds = common.train_run(
-                FLAGS.out, f"shapes_{model}", model, "shapes", seed, FLAGS.shapes_steps,
-                FLAGS.shapes_eval_every, 1000, {"width": FLAGS.width}, batch_size=64,
-                image_size=32)
-            rows.append(_row(config, seed, records, seconds,
-                             ("on_manifold_percent", "modes", "fid", "enc_g_error",
-                              "latent_var_ratio"), SHAPES_CURVES))
-            print(json.dumps({k: v for k, v in rows[-1].items() if k != "curve"}), flush=True)
+    tag = _toy_tag() if FLAGS.part == "toy" else "shapes"
+    curves = TOY_CURVES if FLAGS.part == "toy" else SHAPES_CURVES
+    for line in Path(log_path).read_text().splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            model = dict(CONFIGS)[row["config"]]
+            records = common.read_records(Path(FLAGS.out) / "runs" / f"{tag}_{model}_seed{row['seed']}")
+            row["curve"] = {k: common.curve(records, k) for k in curves}
+            rows.append(row)
     return rows
 
 
@@ -97,26 +112,28 @@ def main(_):
     out.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%d %H:%M")
     if FLAGS.part == "toy":
-        rows = toy()
+        rows = collect(FLAGS.collect_log) if FLAGS.collect_log else toy()
         keys = ("modes", "hq_percent", "enc_g_error", "peak_modes", "modes_lost_after_peak",
                 "final_k", "seconds")
         args = f"--toy_steps={FLAGS.toy_steps} --toy_eval_every={FLAGS.toy_eval_every}"
         if FLAGS.toy_gamma:
             args += f" --toy_gamma={FLAGS.toy_gamma:g}"
     else:
-        rows = shapes()
+        rows = collect(FLAGS.collect_log) if FLAGS.collect_log else shapes()
         keys = ("on_manifold_percent", "modes", "fid", "enc_g_error", "latent_var_ratio",
                 "peak_modes", "modes_lost_after_peak", "final_k", "seconds")
         args = (f"--shapes_steps={FLAGS.shapes_steps} --shapes_eval_every="
-                f"{FLAGS.shapes_eval_every} --width={FLAGS.width}")
+                f"{FLAGS.shapes_eval_every} --width={FLAGS.width} --image_size={FLAGS.image_size}")
     name = _toy_tag() if FLAGS.part == "toy" else FLAGS.part
     table = common.summary_table(rows, keys)
     (out / f"{name}.json").write_text(json.dumps(rows, indent=1) + "\n")
+    partial = (f" Collected from the log of an interrupted invocation: only the {len(rows)} runs "
+               "that finished are listed." if FLAGS.collect_log else "")
     header = (f"# BEGAN vs BEGAN-CS, {FLAGS.part} ({started}; `python experiments/began_cs.py "
               f"--part={FLAGS.part} --seeds={FLAGS.seeds} {args}`)\n\nmean ± std over seeds "
               f"(per-seed values in brackets, seeds {FLAGS.first_seed}.."
               f"{FLAGS.first_seed + FLAGS.seeds - 1}); every evaluation's values in "
-              f"{name}.json (`curve`).\n\n")
+              f"{name}.json (`curve`).{partial}\n\n")
     (out / f"{name}.md").write_text(header + table + "\n")
     print(table)
 

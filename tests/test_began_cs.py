@@ -300,24 +300,21 @@ class TrainerTest(tf.test.TestCase):
     def tearDownClass(cls):
         cls._tmp.cleanup()
 
-    def test_alpha_zero_is_began_bitwise_and_alpha_matters(self):
+    def test_alpha_zero_is_began_bitwise_and_resume_restores_k_exactly(self):
         began = _run(self.tmp / "began", model="began")
         zero = _run(self.tmp / "cs0", alpha=0.0)
         cs = _run(self.tmp / "cs", model="began_cs")
         helpers.assert_same_checkpoints(self, began["checkpoint"], zero["checkpoint"])
         values, other = (helpers.checkpoint_values(r["checkpoint"]) for r in (began, cs))
         self.assertTrue(any(not np.array_equal(values[k], other[k]) for k in values))
-
-    def test_resume_restores_k_exactly(self):
-        full = _run(self.tmp / "full", steps=4)
         _run(self.tmp / "part", steps=2)
         resumed = _run(self.tmp / "part", steps=4)
-        helpers.assert_same_checkpoints(self, full["checkpoint"], resumed["checkpoint"])
-        k = [v for key, v in helpers.checkpoint_values(full["checkpoint"]).items()
+        helpers.assert_same_checkpoints(self, cs["checkpoint"], resumed["checkpoint"])
+        k = [v for key, v in helpers.checkpoint_values(cs["checkpoint"]).items()
              if key.startswith("k/")]
         self.assertLen(k, 1)
         self.assertGreater(float(k[0]), 0.0)
-        records = [json.loads(l) for l in (Path(full["out"]) / "metrics.jsonl").read_text().splitlines()]
+        records = [json.loads(l) for l in (Path(cs["out"]) / "metrics.jsonl").read_text().splitlines()]
         self.assertTrue({"k", "convergence", "constraint", "loss_real", "loss_fake"} <= set(records[-1]))
 
     def test_encode_export_in_a_fresh_process_and_invert_command(self):

@@ -13,6 +13,7 @@ from keras import ops
 
 from tfgan_latent import corruption
 from tfgan_latent.models.gan import TrainedModel
+from tfgan_latent.models.nested import NestedModelsConfig
 
 RECONSTRUCTION_LOSSES = ("l1", "l2")
 
@@ -28,7 +29,7 @@ def reconstruction_loss(reconstruction, target, kind="l1"):
 
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
-class AutoencoderDiscriminator(keras.Model):
+class AutoencoderDiscriminator(NestedModelsConfig, keras.Model):
     """D(x) = decoder(encoder(x)): an autoencoder used as a discriminator (BEGAN).
 
     Args:
@@ -54,21 +55,10 @@ class AutoencoderDiscriminator(keras.Model):
     def call(self, x, training=False):
         return self.decoder(self.encoder(x, training=training), training=training)
 
+    _model_keys = ("encoder", "decoder")
+
     def encode(self, x, training=False):
         return self.encoder(x, training=training)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(encoder=keras.saving.serialize_keras_object(self.encoder),
-                      decoder=keras.saving.serialize_keras_object(self.decoder))
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("encoder", "decoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")

@@ -26,6 +26,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from tfgan_latent.models.nested import NestedModelsConfig
+
 MERGES = ("auto", "channel", "flatten")
 
 
@@ -59,7 +61,7 @@ def resolve_merge(merge, trunk_shape, feature_shape):
 
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
-class RepresentativeFeatureDiscriminator(keras.Model):
+class RepresentativeFeatureDiscriminator(NestedModelsConfig, keras.Model):
     """``Dense(1)`` on the discriminator trunk's features concatenated with frozen features.
 
     Args:
@@ -119,19 +121,12 @@ class RepresentativeFeatureDiscriminator(keras.Model):
         grid = kernel.reshape(trunk_shape[:-1] + (-1,))
         return grid[..., :c_d].reshape(-1), grid[..., c_d:].reshape(-1)
 
+    _model_keys = ("trunk", "feature_extractor")
+
     def get_config(self):
         config = super().get_config()
-        config.update(trunk=keras.saving.serialize_keras_object(self.trunk),
-                      feature_extractor=keras.saving.serialize_keras_object(self.feature_extractor),
-                      merge=self.merge)
+        config["merge"] = self.merge
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("trunk", "feature_extractor"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 ENCODER_FILE, ENCODER_INFO = "encoder.keras", "encoder.json"

@@ -21,6 +21,7 @@ import tensorflow as tf
 from keras import ops
 
 from tfgan_latent import losses
+from tfgan_latent.models.nested import NestedModelsConfig
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
@@ -76,7 +77,7 @@ def prior_latents(prior, n, latent_dim, seed, batch_size=None):
 
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
-class TrainedModel(keras.Model):
+class TrainedModel(NestedModelsConfig, keras.Model):
     """What the trainer needs of any model it fits: step, NaN guard, trackers, seeds, hooks.
 
     The GAN base and the autoencoder base (``tfgan_latent.models.autoencoder``) both build
@@ -174,17 +175,8 @@ class TrainedModel(keras.Model):
     def get_config(self):
         """The base config plus every sub-model of ``_model_keys`` (serialized) and the seed."""
         config = super().get_config()
-        config.update({k: keras.saving.serialize_keras_object(getattr(self, k))
-                       for k in self._model_keys})
         config["seed"] = self.seed
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in cls._model_keys:
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
     # Trainer hooks (``tfgan_latent.train.runner``): previews, export, extra run files. The
     # first three are abstract: every trained model (GAN, Autoencoder) implements them.

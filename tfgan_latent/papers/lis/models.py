@@ -9,6 +9,7 @@ from keras import ops
 
 from tfgan_latent.layers import LISChain
 from tfgan_latent.models.gan import GAN
+from tfgan_latent.models.nested import NestedModelsConfig
 from tfgan_latent.optimizers import TorchRMSprop
 from tfgan_latent.papers.lis.losses import lis_similarity_loss, similarity
 
@@ -266,7 +267,7 @@ class RIterative(GAN):
 
 
 @_register
-class RefinedGenerator(keras.Model):
+class RefinedGenerator(NestedModelsConfig, keras.Model):
     """``z -> G(R(G(z)))``: samples refined by a reverser (Jung 2017, §2.1, Fig. 2)."""
 
     def __init__(self, generator, reverser, **kwargs):
@@ -281,18 +282,7 @@ class RefinedGenerator(keras.Model):
         first = self.generator(z, training=False)
         return self.generator(self.reverser(first, training=training), training=False)
 
-    def get_config(self):
-        config = super().get_config()
-        for key in ("generator", "reverser"):
-            config[key] = keras.saving.serialize_keras_object(getattr(self, key))
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "reverser"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+    _model_keys = ("generator", "reverser")
 
 
 @_register
