@@ -139,7 +139,7 @@ class TrainStepParityTest(tf.test.TestCase):
     """Three ``train_step``s vs numpy: D step with the old k, G step on the same z, k and M from
     losses recomputed with the updated nets (the authors' ``BEGAN_CS.py`` sequence)."""
 
-    def _numpy_run(self, p, batches, zs, k, alpha, gamma=0.7, lam=0.05):
+    def _numpy_run(self, p, batches, zs, k, alpha, gamma=0.7, lam=0.05, pre_update=False):
         state = {name: [np.zeros_like(v), np.zeros_like(v)] for name, v in p.items()}
         hyper = {"G": (0.01, 0.9), "D": (0.02, 0.5)}
         logs = []
@@ -164,6 +164,7 @@ class TrainStepParityTest(tf.test.TestCase):
 
         for t, (x, z) in enumerate(zip(batches, zs), start=1):
             fake = z @ p["Wg"] + p["bg"]
+            before = recon(x)[0], recon(fake)[0]
             grads = {n: 0.0 for n in ("We", "be", "Wd", "bd")}
             for v, weight in ((x, 1.0), (fake, -k)):
                 _, d_e = recon(v)
@@ -182,13 +183,17 @@ class TrainStepParityTest(tf.test.TestCase):
             _, d_e = recon(fake)
             d_f = d_e @ (p["We"] @ p["Wd"] - np.eye(2)).T
             adam(["Wg", "bg"], [z.T @ d_f, d_f.sum(0)], t)
-            lr_, lf = recon(x)[0], recon(z @ p["Wg"] + p["bg"])[0]
+            lr_, lf = before if pre_update else (recon(x)[0], recon(z @ p["Wg"] + p["bg"])[0])
             k = float(np.clip(k + lam * (gamma * lr_ - lf), 0, 1))
             logs.append({"k": k, "convergence": lr_ + abs(gamma * lr_ - lf)})
         return p, logs
 
     def test_three_steps_match_numpy(self):
-        model = _linear_began(alpha=0.1, k_init=0.5)
+        for k_from in ("post_update", "pre_update"):
+            self._check(k_from)
+
+    def _check(self, k_from):
+        model = _linear_began(alpha=0.1, k_init=0.5, k_from=k_from)
         p = dict(zip(("Wg", "bg"), _weights(model.generator)))
         p.update(zip(("We", "be"), _weights(model.discriminator.encoder)))
         p.update(zip(("Wd", "bd"), _weights(model.discriminator.decoder)))
@@ -202,16 +207,41 @@ class TrainStepParityTest(tf.test.TestCase):
             model.reset_metrics()
             out = model.train_step(tf.constant(x))
             logs.append({k: float(out[k]) for k in ("k", "convergence")})
-        expected, expected_logs = self._numpy_run(dict(p), batches, zs, 0.5, 0.1)
+        expected, expected_logs = self._numpy_run(dict(p), batches, zs, 0.5, 0.1,
+                                                  pre_update=k_from == "pre_update")
         got = dict(zip(("Wg", "bg"), _weights(model.generator)))
         got.update(zip(("We", "be"), _weights(model.discriminator.encoder)))
         got.update(zip(("Wd", "bd"), _weights(model.discriminator.decoder)))
         for name in expected:
             self.assertAllClose(got[name], expected[name], rtol=2e-4, atol=2e-5, msg=name)
         for a, b in zip(logs, expected_logs):
-            self.assertAllClose(a["k"], b["k"], rtol=1e-4)
-            self.assertAllClose(a["convergence"], b["convergence"], rtol=1e-4)
+            self.assertAllClose(a["k"], b["k"], rtol=1e-4, msg=k_from)
+            self.assertAllClose(a["convergence"], b["convergence"], rtol=1e-4, msg=k_from)
         self.assertNotAllClose(logs[0]["k"], 0.5)
+
+
+class ScheduleAndConfigTest(tf.test.TestCase):
+
+    def test_step_decay_closed_form(self):
+        from tfgan_latent.optimizers import StepDecay
+
+        schedule = StepDecay(8e-5, every=100, factor=0.5, floor=2e-5)
+        for step, expected in ((0, 8e-5), (99, 8e-5), (100, 4e-5), (250, 2e-5), (10_000, 2e-5)):
+            self.assertAllClose(schedule(step), expected)
+        restored = StepDecay.from_config(schedule.get_config())
+        self.assertAllClose(restored(150), 4e-5)
+
+    def test_paper_defaults_per_data_kind(self):
+        from tfgan_latent.papers.began_cs import BEGANConfig, BEGANCSConfig
+
+        toy, images = BEGANCSConfig().resolved("points"), BEGANCSConfig().resolved("images")
+        self.assertEqual((toy.gamma, toy.lambda_k, toy.g_lr, toy.d_lr, toy.beta_1, toy.latent_dim),
+                         (25.0, 1e-4, 5e-4, 1e-4, 0.5, 32))  # §4.6
+        self.assertEqual((images.gamma, images.lambda_k, images.g_lr, images.beta_1,
+                          images.latent_dim, images.alpha), (0.5, 1e-3, 1e-4, 0.9, 64, 0.1))
+        self.assertEqual(BEGANConfig().alpha, 0.0)
+        import dataclasses
+        self.assertEqual(dataclasses.replace(BEGANCSConfig(), gamma=0.7).resolved("points").gamma, 0.7)
 
 
 class NetsTest(tf.test.TestCase):
