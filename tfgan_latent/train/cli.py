@@ -19,6 +19,8 @@ COMMANDS = {
     "sample": "write samples: --run=DIR | --saved_model=DIR --num=N --out=FILE.png|.npy",
     "invert": "latents of real images: --run=DIR | --saved_model=DIR [--images=FILE.npy] --out=DIR "
               "(z*-search; one-shot Enc(x) for BEGAN-CS)",
+    "sweep": "latent-dimension study: --dataset=NAME --dims=2,8,32 --steps=N --out=DIR "
+             "(trains WGAN-GP + AE per dim, inverts image sets, writes curves.csv/png)",
     "demo": "train the small offline default (DCGAN on `shapes` 32x32) and export it",
     "models": "list registered models",
 }
@@ -39,7 +41,8 @@ FLAGS = flags.FLAGS
 _DEFINED = set()
 _EVAL_FLAGS = ("run", "saved_model", "images", "num_samples", "num", "inception_graph",
                "keras_inception_weights", "extractors", "latent_prior", "search_steps",
-               "search_lr", "projection", "traverse_dim")
+               "search_lr", "projection", "traverse_dim", "dims", "models", "image_sets",
+               "shift", "ood")
 
 
 def _define(name, default, help_text, allow_none=False):
@@ -88,6 +91,13 @@ def define_flags():
     flags.DEFINE_float("search_lr", 1e-3, "invert: Adam step size of the z*-search")
     flags.DEFINE_string("projection", "", "invert: ball | box | none (default: ball for a normal "
                         "prior, box for a uniform one)")
+    flags.DEFINE_list("dims", ["2", "8", "32"], "sweep: the latent sizes")
+    flags.DEFINE_list("models", ["wgan_gp_resize", "ae"], "sweep: the models per latent size")
+    flags.DEFINE_list("image_sets", ["train", "val", "shifted", "ood", "noise"],
+                      "sweep: the image sets reconstructed (latent-dim paper §5.3)")
+    flags.DEFINE_integer("shift", 4, "sweep: pixels of the `shifted` set's horizontal shift")
+    flags.DEFINE_string("ood", "gratings", "sweep: the out-of-domain set (gratings offline, or a "
+                        "data set name)")
     flags.DEFINE_integer("traverse_dim", 0, "invert: the latent coordinate traverse.png varies")
     flags.DEFINE_string("latent_prior", None, "evaluate/sample --saved_model: the latent prior "
                         "(default: the export's own, else normal)")
@@ -171,6 +181,19 @@ def main(argv, command):
                 projection=FLAGS.projection, traverse_dim=FLAGS.traverse_dim,
                 seed=FLAGS.seed, data_dir=FLAGS.data_dir or None)
             print(json.dumps(result, sort_keys=True))
+            return 0
+        if command == "sweep":
+            from tfgan_latent.train.sweep import sweep
+
+            run_cfg = _run_config(command)
+            if not FLAGS["out"].present:
+                raise ValueError("sweep needs --out=DIR.")
+            rows = sweep(run_cfg, _model_overrides(run_cfg, command), dims=FLAGS.dims,
+                         models=FLAGS.models, sets=FLAGS.image_sets,
+                         num=FLAGS.num if FLAGS["num"].present else 64,
+                         search_steps=FLAGS.search_steps, search_lr=FLAGS.search_lr,
+                         shift=FLAGS.shift, ood=FLAGS.ood)
+            print(f"{len(rows)} rows: {run_cfg.out}/curves.csv, {run_cfg.out}/curves.png")
             return 0
         run_cfg = _run_config(command)
         model_cfg = runner.resolve_model_config(run_cfg, _model_overrides(run_cfg, command))

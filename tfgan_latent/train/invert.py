@@ -21,21 +21,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_latent import data, inversion
+from tfgan_latent import inversion
+from tfgan_latent.data.image_sets import held_out_images
 from tfgan_latent.train import samples
-
-HELD_OUT_SEED_OFFSET = 1_000_003  # shapes: a fresh render, disjoint from the training draw
-
-
-def held_out_images(dataset, n, image_size, seed, data_dir=None):
-    """``n`` images of ``dataset``: ``shapes`` renders a fresh set; other sets draw a batch."""
-    if dataset == "shapes":
-        images, _ = data.make_shapes(n, image_size, seed + HELD_OUT_SEED_OFFSET)
-        return np.asarray(images, np.float32)
-    stream = data.make_dataset(dataset, batch_size=n, seed=seed + HELD_OUT_SEED_OFFSET,
-                               image_size=image_size, data_dir=data_dir)
-    return next(iter(stream)).numpy()
-
 
 class _Target:
     """What ``invert_images`` needs of a run or an export: G, its prior, maybe Enc and Dec."""
