@@ -67,6 +67,11 @@ def _toy_tag():
     return f"toy_gamma{FLAGS.toy_gamma:g}" if FLAGS.toy_gamma else "toy"
 
 
+def _tag():
+    """Run-folder and result-file prefix: the toy's γ, the shapes image size."""
+    return _toy_tag() if FLAGS.part == "toy" else f"shapes{FLAGS.image_size}"
+
+
 def _compare(tag, dataset, steps, eval_every, eval_samples, overrides, keys, curves, **run_args):
     """BEGAN and BEGAN-CS on every seed; one row per run, printed as it finishes."""
     rows = []
@@ -88,7 +93,7 @@ def toy():
 
 
 def shapes():
-    return _compare("shapes", "shapes", FLAGS.shapes_steps, FLAGS.shapes_eval_every, 1000,
+    return _compare(_tag(), "shapes", FLAGS.shapes_steps, FLAGS.shapes_eval_every, 1000,
                     dict({"width": FLAGS.width},
                          **({"g_lr": FLAGS.shapes_lr, "d_lr": FLAGS.shapes_lr} if FLAGS.shapes_lr
                             else {})),
@@ -99,7 +104,7 @@ def shapes():
 def collect(log_path):
     """Rows of the finished runs of an interrupted invocation (the unfinished ones are absent)."""
     rows = []
-    tag = _toy_tag() if FLAGS.part == "toy" else "shapes"
+    tag = _tag()
     curves = TOY_CURVES if FLAGS.part == "toy" else SHAPES_CURVES
     for line in Path(log_path).read_text().splitlines():
         if line.startswith("{"):
@@ -129,7 +134,7 @@ def main(_):
         args = (f"--shapes_steps={FLAGS.shapes_steps} --shapes_eval_every="
                 f"{FLAGS.shapes_eval_every} --width={FLAGS.width} --image_size={FLAGS.image_size}"
                 + (f" --shapes_lr={FLAGS.shapes_lr:g}" if FLAGS.shapes_lr else ""))
-    name = _toy_tag() if FLAGS.part == "toy" else FLAGS.part
+    name = _tag()
     table = common.summary_table(rows, keys)
     (out / f"{name}.json").write_text(json.dumps(rows, indent=1) + "\n")
     partial = (f" Collected from the log of an interrupted invocation: only the {len(rows)} runs "

@@ -378,6 +378,24 @@ class TrainerTest(tf.test.TestCase):
         z = np.load(self.tmp / "inv" / "z_search.npy")
         self.assertEqual(z.shape, (4, 4))
         self.assertLessEqual(np.abs(z).max(), 1.0)
+        # The same command on the export (serving_default + encode) and an image file: the search
+        # finds the run's z*, and the one-shot error is ‖clip(G(Enc x)) − x‖² from the Keras nets.
+        np.save(self.tmp / "x4.npy", x[:2].repeat(2, axis=0))
+        for source, folder in ((f"--run={out}", "inv_run"), (f"--saved_model={res['export']}",
+                                                             "inv_export")):
+            result = helpers.cli("invert", source, f"--out={self.tmp / folder}", "--num=4",
+                                 f"--images={self.tmp / 'x4.npy'}", "--search_steps=5")
+            self.assertEqual(result.returncode, 0, result.stderr)
+        export_report = json.loads((self.tmp / "inv_export" / "inversion.json").read_text())
+        self.assertEqual(export_report["projection"], "box")  # the prior read from the export
+        self.assertAllClose(np.load(self.tmp / "inv_export" / "z_search.npy"),
+                            np.load(self.tmp / "inv_run" / "z_search.npy"), atol=1e-5)
+        x4 = np.load(self.tmp / "x4.npy")
+        code = np.load(self.tmp / "inv_export" / "z_oneshot.npy")
+        self.assertAllClose(code, model.encode(x4), atol=1e-5)
+        recon = np.clip(keras.ops.convert_to_numpy(model.generator(code)), -1, 1)
+        self.assertAllClose(np.load(self.tmp / "inv_export" / "errors.npz")["oneshot"],
+                            ((recon - x4) ** 2).reshape(4, -1).mean(axis=1), atol=1e-5)
 
     def test_bad_settings_name_the_flag(self):
         with self.assertRaisesRegex(ValueError, "--variant must be one of"):

@@ -135,8 +135,12 @@ class ProjectedAdamTest(tf.test.TestCase):
             path = export.export_generator(g, 4, tmp, "images")
             loaded = tf.saved_model.load(str(path))
             from_saved = inversion.invert(loaded, x, steps=50, z0=z0, latent_dim=4)
+            # One image per call: the signature's [None, d] input must not break the loop's
+            # static batch size (the `invert` command traces a single image first).
+            one_by_one = inversion.invert(loaded, x, steps=50, z0=z0, latent_dim=4, batch_size=1)
         from_keras = inversion.invert(g, x, steps=50, z0=z0)
         self.assertAllClose(from_saved.z, from_keras.z, atol=1e-5)
+        self.assertAllClose(one_by_one.z, from_keras.z, atol=1e-5)
 
 
 class WalkTest(tf.test.TestCase):

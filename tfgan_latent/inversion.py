@@ -149,7 +149,9 @@ class Inverter:
                 tape.watch(z)
                 errors, _ = self._errors(z, images)
                 total = tf.reduce_sum(errors)
-            g = tape.gradient(total, z)
+            # A SavedModel signature takes z as [None, d]: its gradient loses the static batch
+            # size, which the while loop's carried z must keep.
+            g = tf.ensure_shape(tape.gradient(total, z), z.shape)
             m = b1 * m + (1.0 - b1) * g
             v = b2 * v + (1.0 - b2) * tf.square(g)
             step = tf.cast(t + 1, tf.float32)
