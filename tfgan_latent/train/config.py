@@ -9,7 +9,7 @@ DISTRIBUTE = ("none", "mirrored", "multiworker")
 RESUMABLE_FIELDS = frozenset({
     "steps", "export_dir", "log_every", "sample_every", "checkpoint_every",
     "keep_checkpoints", "steps_per_execution", "verbose", "distribute", "cpu_devices",
-    "data_dir", "download", "eval_every", "eval_samples",
+    "data_dir", "download", "eval_every", "eval_samples", "reexport",
 })
 
 
@@ -41,6 +41,7 @@ class RunConfig:
     verbose: int = 2
     eval_every: int = 0  # >0: score the fixed eval latents every N steps (metrics.jsonl, plot)
     eval_samples: int = 1000  # samples per --eval_every evaluation
+    reexport: bool = False  # rerun of a finished run: export again (default: keep its export)
 
     def resolved(self):
         """Fills the path defaults and validates every field."""

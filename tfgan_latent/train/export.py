@@ -5,21 +5,94 @@
 signature names are stable. A new export never overwrites an old version: it takes the
 next free version number (TF Serving serves the highest).
 
+Exports are atomic: the SavedModel is written into a hidden ``.partial-<host>-<pid>-<id>``
+folder beside the versions and renamed to its version number only when complete, so a kill
+leaves no numbered folder that TF Serving would try to load. The rename claims the number:
+when two runs share an export folder and pick the same number, the second rename fails on the
+non-empty folder and that export takes the next number. Partial folders left by dead processes
+of this host are removed by the next export.
+
 Beside the graph, ``assets.extra/tfgan_latent.json`` records what a user needs to sample and
 score the generator without its run folder (model, data set, image size, latent size and
 prior); TF Serving ignores ``assets.extra``.
 """
+import errno
 import json
+import os
+import shutil
+import socket
+import uuid
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 
 
+PARTIAL_PREFIX = ".partial-"
+
+
 def next_version_dir(base):
     base = Path(base)
     versions = [int(p.name) for p in base.glob("*") if p.is_dir() and p.name.isdigit()]
     return base / str(max(versions, default=0) + 1)
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
+def clean_partial_exports(base):
+    """Removes the partial export folders of dead processes of this host; returns them."""
+    removed = []
+    host = socket.gethostname()
+    for path in Path(base).glob(PARTIAL_PREFIX + "*"):
+        parts = path.name[len(PARTIAL_PREFIX):].rsplit("-", 2)
+        if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+            continue  # another host's (it may be alive) or not ours
+        if not _pid_alive(int(parts[1])):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def partial_dir(base):
+    """A fresh hidden folder in ``base`` to write one export into (see ``publish``)."""
+    base = Path(base)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ValueError(f"--export_dir={base} is not a folder (a file is in the way).") from None
+    clean_partial_exports(base)
+    return base / f"{PARTIAL_PREFIX}{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def publish(partial, base):
+    """Renames the complete export ``partial`` to the next free version of ``base``; its path.
+
+    ``rename`` onto an existing non-empty folder fails, so a number another export took first
+    is never overwritten: this export then tries the next one.
+    """
+    for _ in range(1000):
+        path = next_version_dir(base)
+        try:
+            os.rename(partial, path)
+            return path
+        except OSError as e:
+            if e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+    raise RuntimeError(f"could not claim a version number under {base}.")
+
+
+def is_complete_export(path):
+    """Whether ``path`` is a numbered export folder with its graph (what TF Serving loads)."""
+    path = Path(path)
+    return path.name.isdigit() and (path / "saved_model.pb").is_file()
 
 
 def plain_copy(model):
@@ -83,13 +156,22 @@ def export_model(model, input_spec, endpoints, base_dir, metadata=None):
         if isinstance(fn, tuple):
             fn, spec = fn
         archive.add_endpoint(name=name, fn=_bind(fn, model), input_signature=[spec])
-    path = next_version_dir(base_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = partial_dir(base_dir)
+    try:
+        write_archive(archive, partial)
+        if metadata is not None:
+            (partial / METADATA_FILE).parent.mkdir(exist_ok=True)
+            (partial / METADATA_FILE).write_text(
+                json.dumps(metadata, indent=2, sort_keys=True) + "\n")
+        return publish(partial, base_dir)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def write_archive(archive, path):
+    """Writes the SavedModel (one seam, so fault tests can interrupt an export)."""
     archive.write_out(str(path), verbose=False)
-    if metadata is not None:
-        (path / METADATA_FILE).parent.mkdir(exist_ok=True)
-        (path / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
-    return path
 
 
 def _bind(fn, model):

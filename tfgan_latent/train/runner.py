@@ -185,11 +185,31 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     if chief:
         result["samples"] = str(write_samples(end))
         output = "points" if kind == "points" else "images"
-        result["export"] = str(gan.export_to(run_cfg.export_dir, output,
-                                             export_metadata(run_cfg, gan)))
+        previous = _finished_export(out / "result.json", result, run_cfg)
+        result["export"] = previous or str(gan.export_to(run_cfg.export_dir, output,
+                                                         export_metadata(run_cfg, gan)))
         result.update(gan.write_run_files(out))
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
+
+
+def _finished_export(result_path, result, run_cfg):
+    """The export of an earlier finish of this run at the same checkpoint, if it is complete and
+    in ``--export_dir`` (a rerun of a finished run then adds no duplicate version; ``--reexport``
+    exports again on purpose); else None."""
+    from tfgan_latent.train import export
+
+    if run_cfg.reexport or not result_path.exists():
+        return None
+    try:
+        previous = json.loads(result_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None  # unreadable: export again, result.json is rewritten below
+    path = Path(previous.get("export") or "")
+    if (previous.get("checkpoint") == result["checkpoint"] and export.is_complete_export(path)
+            and path.parent.resolve() == Path(run_cfg.export_dir).resolve()):
+        return str(path)
+    return None
 
 
 def evaluate_outputs(gan, run_cfg, real_examples=None):
