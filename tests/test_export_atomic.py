@@ -138,6 +138,17 @@ class AtomicExportTest(tf.test.TestCase):
 
 class RerunExportTest(tf.test.TestCase):
 
+    def test_file_as_out_or_export_dir_is_refused_before_training(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            blocker = Path(tmp) / "file"
+            blocker.write_text("x")
+            for flag, value in (("export_dir", blocker / "v"), ("out", blocker)):
+                cfg = helpers.tiny_run(Path(tmp) / flag, model="dcgan", dataset="ring8", steps=2,
+                                       **{flag: str(value)})
+                with self.assertRaisesRegex(ValueError, f"--{flag}=.*is a file"):
+                    runner.train(cfg, helpers.tiny_model_config(cfg))
+            self.assertFalse((Path(tmp) / "export_dir" / "run").exists())  # nothing was trained
+
     def test_rerun_of_a_finished_run_keeps_its_export_unless_reexport(self):
         with tempfile.TemporaryDirectory() as tmp:
             cfg = helpers.tiny_run(tmp, model="dcgan", dataset="ring8", steps=2)

@@ -2,6 +2,7 @@
 import contextlib
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import keras
@@ -81,8 +82,21 @@ def train(run_cfg, model_cfg=None):
     model_cfg = model_cfg or resolve_model_config(run_cfg)
     index, chief = strategy_lib.worker_index() if run_cfg.distribute == "multiworker" else (0, True)
     out = Path(run_cfg.out) if chief else Path(run_cfg.out) / f"worker_{index}"
+    for flag, path in (("out", run_cfg.out), ("export_dir", run_cfg.export_dir)):
+        check_folder(flag, path)
     with RunLock(out):
         return _train_locked(run_cfg, model_cfg, out, chief)
+
+
+def check_folder(flag, path):
+    """Raises, naming ``--flag``, unless ``path`` is (or can be made) a writable folder: checked
+    before any training, so a bad --out or --export_dir wastes no work."""
+    path = Path(path)
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise ValueError(f"--{flag}={path} needs a folder, but {existing} is a file.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"--{flag}={path}: {existing} is not writable.")
 
 
 def _grow(stage, gan, strategy):
