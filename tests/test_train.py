@@ -72,6 +72,18 @@ class ResumeTest(tf.test.TestCase, parameterized.TestCase):
                      (Path(res_resumed["out"]) / "metrics.jsonl").read_text().splitlines()]
             self.assertEqual(steps, [2, 4, 6])
 
+    def test_moved_run_folder_resumes_bitwise(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            full = helpers.tiny_run(Path(tmp) / "a", steps=4)
+            res_full = runner.train(full, helpers.tiny_model_config(full))
+            part = helpers.tiny_run(Path(tmp) / "b", steps=2)
+            runner.train(part, helpers.tiny_model_config(part))
+            (Path(tmp) / "b" / "run").rename(Path(tmp) / "b" / "moved")
+            moved = helpers.tiny_run(Path(tmp) / "b", steps=4, out=str(Path(tmp) / "b" / "moved"))
+            res_moved = runner.train(moved, helpers.tiny_model_config(moved))
+            self.assertEqual(Path(res_moved["checkpoint"]).name, "ckpt-4")
+            helpers.assert_same_checkpoints(self, res_full["checkpoint"], res_moved["checkpoint"])
+
     def test_segments_end_on_log_steps(self):
         self.assertEqual(runner._segments(0, 10, 4), [(0, 8, 4), (8, 2, 2)])
         self.assertEqual(runner._segments(3, 10, 4), [(3, 1, 1), (4, 4, 4), (8, 2, 2)])
@@ -116,6 +128,22 @@ class FailureTest(tf.test.TestCase):
                 runner.train(cfg, helpers.tiny_model_config(cfg))
             (Path(tmp) / "run" / "checkpoints" / "checkpoint").unlink()
             with self.assertRaisesRegex(CheckpointError, "no readable 'checkpoint' index"):
+                runner.train(cfg, helpers.tiny_model_config(cfg))
+
+    def test_garbled_settings_or_index_file_is_named(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = helpers.tiny_run(tmp, steps=2)
+            runner.train(cfg, helpers.tiny_model_config(cfg))
+            run = Path(tmp) / "run"
+            good = (run / "config.json").read_bytes()
+            for garbage in (b"{not json", b"\xff\xfe\x00"):
+                (run / "config.json").write_bytes(garbage)
+                with self.assertRaisesRegex(ValueError, "config.json \\(the run's settings\\) is not"):
+                    runner.train(cfg, helpers.tiny_model_config(cfg))
+            (run / "config.json").write_bytes(good)
+            (run / "checkpoints" / "checkpoint").write_bytes(b"\xff\xfe garbage")
+            with self.assertRaisesRegex(CheckpointError, "checkpoints/checkpoint \\(the checkpoint "
+                                                         "index\\) is garbled"):
                 runner.train(cfg, helpers.tiny_model_config(cfg))
 
     def test_bad_run_settings_name_the_flag(self):

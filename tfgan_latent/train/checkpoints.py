@@ -60,7 +60,13 @@ class Checkpointer:
 
     def __init__(self, gan, directory, max_to_keep=3):
         self.checkpoint = tf.train.Checkpoint(**gan.checkpoint_items())
-        self.manager = tf.train.CheckpointManager(self.checkpoint, str(directory), max_to_keep)
+        try:  # reads the folder's 'checkpoint' state file
+            self.manager = tf.train.CheckpointManager(self.checkpoint, str(directory), max_to_keep)
+        except (UnicodeDecodeError, ValueError) as e:
+            raise CheckpointError(
+                f"{Path(directory) / 'checkpoint'} (the checkpoint index) is garbled "
+                f"({type(e).__name__}); restore it or delete {directory} to start over."
+            ) from None
 
     @property
     def latest(self):

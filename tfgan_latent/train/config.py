@@ -5,9 +5,10 @@ from pathlib import Path
 
 DISTRIBUTE = ("none", "mirrored", "multiworker")
 
-# Fields a rerun may change without invalidating its checkpoints.
+# Fields a rerun may change without invalidating its checkpoints (``out``: a moved run folder
+# resumes).
 RESUMABLE_FIELDS = frozenset({
-    "steps", "export_dir", "log_every", "sample_every", "checkpoint_every",
+    "steps", "out", "export_dir", "log_every", "sample_every", "checkpoint_every",
     "keep_checkpoints", "steps_per_execution", "verbose", "distribute", "cpu_devices",
     "data_dir", "download", "eval_every", "eval_samples", "reexport",
 })
@@ -108,7 +109,13 @@ def check_resume_compatible(path, run_cfg, model_cfg, fixed=()):
     ``fixed``: run fields that are normally resumable but may not change for this model
     (a growing model plans its cycles over ``--steps``).
     """
-    stored = json.loads(Path(path).read_text())
+    try:
+        stored = json.loads(Path(path).read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path} (the run's settings) is not valid JSON ({e}); restore it, or "
+                         "delete it to resume with the current flags.") from None
+    if not isinstance(stored, dict):
+        raise ValueError(f"{path} (the run's settings) is not a JSON object.")
     current = to_json(run_cfg, model_cfg)
     # A setting added after the run was written is absent there; at its default it changes nothing.
     defaults = {"run": {f.name: f.default for f in dataclasses.fields(run_cfg)},
