@@ -29,10 +29,11 @@ def tiny_model_config(run_cfg, **overrides):
 
 
 def checkpoint_values(path):
-    """{name: array} of every tensor in a checkpoint (model, optimizers, seed, step)."""
+    """{name: array} of every tensor in a checkpoint (model, optimizers, seed, step); not the
+    run settings it also stores (runs compared here may differ in them on purpose)."""
     reader = tf.train.load_checkpoint(str(path))
     return {k: reader.get_tensor(k) for k in reader.get_variable_to_shape_map()
-            if not k.startswith("_CHECKPOINTABLE_OBJECT_GRAPH")}
+            if not k.startswith(("_CHECKPOINTABLE_OBJECT_GRAPH", "settings/"))}
 
 
 def assert_same_checkpoints(test, a, b, exact=True, rtol=1e-5, atol=1e-6):

@@ -84,6 +84,21 @@ class ResumeTest(tf.test.TestCase, parameterized.TestCase):
             self.assertEqual(Path(res_moved["checkpoint"]).name, "ckpt-4")
             helpers.assert_same_checkpoints(self, res_full["checkpoint"], res_moved["checkpoint"])
 
+    def test_settings_live_in_the_checkpoint_too(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = helpers.tiny_run(tmp, steps=2)
+            runner.train(cfg, helpers.tiny_model_config(cfg))
+            (Path(tmp) / "run" / "config.json").unlink()
+            longer = helpers.tiny_run(tmp, steps=4)
+            with self.assertRaisesRegex(ValueError, r"checkpoint .*ckpt-2 was trained with "
+                                                    r"different settings \(gp_weight: 10.0 -> 0.5"):
+                runner.train(longer, helpers.tiny_model_config(longer, gp_weight=0.5))
+            stored = json.loads((Path(tmp) / "run" / "config.json").read_text()
+                                ) if (Path(tmp) / "run" / "config.json").exists() else None
+            self.assertIsNone(stored)  # the refused run wrote nothing
+            res = runner.train(longer, helpers.tiny_model_config(longer))  # same settings: resumes
+            self.assertEqual(Path(res["checkpoint"]).name, "ckpt-4")
+
     def test_segments_end_on_log_steps(self):
         self.assertEqual(runner._segments(0, 10, 4), [(0, 8, 4), (8, 2, 2)])
         self.assertEqual(runner._segments(3, 10, 4), [(3, 1, 1), (4, 4, 4), (8, 2, 2)])

@@ -1,6 +1,7 @@
 """Run-folder lock and checkpoints that resume bitwise (research/env.md §3)."""
 import errno
 import fcntl
+import json
 import os
 from pathlib import Path
 
@@ -13,6 +14,10 @@ class RunLockedError(RuntimeError):
 
 class CheckpointError(RuntimeError):
     pass
+
+
+class SettingsMismatchError(ValueError):
+    """A checkpoint was trained with settings that do not allow this run to resume from it."""
 
 
 class RunLock:
@@ -58,8 +63,17 @@ class Checkpointer:
     step counter and any schedule variables, so a resumed run continues bitwise.
     """
 
-    def __init__(self, gan, directory, max_to_keep=3):
-        self.checkpoint = tf.train.Checkpoint(**gan.checkpoint_items())
+    SETTINGS_KEY = "settings/.ATTRIBUTES/VARIABLE_VALUE"
+
+    def __init__(self, gan, directory, max_to_keep=3, settings=None, check_settings=None):
+        """``settings``: a JSON string of the run's settings, saved in every checkpoint;
+        ``check_settings(stored dict, path)`` raises when a checkpoint's stored settings do not
+        allow this run to resume from it (so a deleted or edited config.json cannot)."""
+        self.items = gan.checkpoint_items()
+        self.check_settings = check_settings
+        if settings is not None:
+            self.items["settings"] = tf.Variable(settings, dtype=tf.string, trainable=False)
+        self.checkpoint = tf.train.Checkpoint(**self.items)
         try:  # reads the folder's 'checkpoint' state file
             self.manager = tf.train.CheckpointManager(self.checkpoint, str(directory), max_to_keep)
         except (UnicodeDecodeError, ValueError) as e:
@@ -88,15 +102,29 @@ class Checkpointer:
                     "folder to start over."
                 )
             return None
+        checkpoint, stored = self.checkpoint, None
         try:
-            self.checkpoint.restore(path).assert_existing_objects_matched()
+            if self.SETTINGS_KEY in {name for name, _ in tf.train.list_variables(path)}:
+                stored = tf.train.load_variable(path, self.SETTINGS_KEY)
+                stored = json.loads(stored.decode() if isinstance(stored, bytes) else stored)
+            elif "settings" in self.items:  # written before settings were stored: the rest
+                checkpoint = tf.train.Checkpoint(**{k: v for k, v in self.items.items()
+                                                    if k != "settings"})
+            if stored is not None and self.check_settings is not None:
+                self.check_settings(stored, path)
+            checkpoint.restore(path).assert_existing_objects_matched()
+        except SettingsMismatchError:
+            raise
         except Exception as e:  # any failure to read it: OpError, IndexError, AssertionError...
-            raise CheckpointError(
-                f"checkpoint {path} is corrupt or does not match this model "
-                f"({type(e).__name__}: {str(e).splitlines()[0][:300]}). Delete {directory} to "
-                "start over, or point --out elsewhere."
-            ) from None
+            raise self._corrupt(path, directory, e) from None
         return path
+
+    @staticmethod
+    def _corrupt(path, directory, e):
+        return CheckpointError(
+            f"checkpoint {path} is corrupt or does not match this model "
+            f"({type(e).__name__}: {str(e).splitlines()[0][:300]}). Delete {directory} to "
+            "start over, or point --out elsewhere.")
 
     def save(self, step):
         return self.manager.save(checkpoint_number=int(step))

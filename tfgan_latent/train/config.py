@@ -103,19 +103,13 @@ def write_config(path, run_cfg, model_cfg):
     Path(path).write_text(json.dumps(to_json(run_cfg, model_cfg), indent=2, sort_keys=True) + "\n")
 
 
-def check_resume_compatible(path, run_cfg, model_cfg, fixed=()):
-    """Raises if the run in ``path`` was made with settings that change what is trained.
+def settings_differences(stored, run_cfg, model_cfg, fixed=()):
+    """``["key: old -> new", ...]`` between stored settings (``to_json``'s dict) and the current
+    ones, over the fields that define what is trained.
 
     ``fixed``: run fields that are normally resumable but may not change for this model
     (a growing model plans its cycles over ``--steps``).
     """
-    try:
-        stored = json.loads(Path(path).read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path} (the run's settings) is not valid JSON ({e}); restore it, or "
-                         "delete it to resume with the current flags.") from None
-    if not isinstance(stored, dict):
-        raise ValueError(f"{path} (the run's settings) is not a JSON object.")
     current = to_json(run_cfg, model_cfg)
     # A setting added after the run was written is absent there; at its default it changes nothing.
     defaults = {"run": {f.name: f.default for f in dataclasses.fields(run_cfg)},
@@ -135,6 +129,20 @@ def check_resume_compatible(path, run_cfg, model_cfg, fixed=()):
                 new = list(new)
             if old != new:
                 diffs.append(f"{key}: {old!r} -> {new!r}")
+    return diffs
+
+
+def check_resume_compatible(path, run_cfg, model_cfg, fixed=()):
+    """Raises if the run in ``path`` (its config.json) was made with settings that change what
+    is trained (``settings_differences``)."""
+    try:
+        stored = json.loads(Path(path).read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path} (the run's settings) is not valid JSON ({e}); restore it, or "
+                         "delete it to resume with the current flags.") from None
+    if not isinstance(stored, dict):
+        raise ValueError(f"{path} (the run's settings) is not a JSON object.")
+    diffs = settings_differences(stored, run_cfg, model_cfg, fixed)
     if diffs:
         raise ValueError(
             f"{path} was written by a run with different settings ({'; '.join(diffs)}); "

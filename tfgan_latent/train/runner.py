@@ -12,7 +12,7 @@ from tfgan_latent import data
 from tfgan_latent.train import callbacks as cb
 from tfgan_latent.train import config as config_lib
 from tfgan_latent.train import registry, samples, strategy as strategy_lib
-from tfgan_latent.train.checkpoints import Checkpointer, RunLock
+from tfgan_latent.train.checkpoints import Checkpointer, RunLock, SettingsMismatchError
 
 
 def _segments(start, total, every):
@@ -57,6 +57,21 @@ def stage_dirs(ckpt_dir, stages):
     return [ckpt_dir / stage.name for stage in stages]
 
 
+def checkpoint_settings(run_cfg, model_cfg, fixed=()):
+    """Keyword arguments of ``Checkpointer``: the settings saved in every checkpoint and the
+    check that refuses to resume a checkpoint trained with other ones."""
+    def check(stored, path):
+        diffs = config_lib.settings_differences(stored, run_cfg, model_cfg, fixed)
+        if diffs:
+            raise SettingsMismatchError(
+                f"checkpoint {path} was trained with different settings ({'; '.join(diffs)}); "
+                "resuming would mix them. Use another --out or the original flags.")
+    settings = config_lib.to_json(run_cfg, model_cfg)
+    settings["run"] = {k: v for k, v in settings["run"].items()
+                       if k not in config_lib.RESUMABLE_FIELDS or k in fixed}
+    return {"settings": json.dumps(settings, sort_keys=True), "check_settings": check}
+
+
 def restore_latest(run_cfg, model_cfg, ckpt_dir, strategy=None, keep=3):
     """Builds the newest stage that has a checkpoint (else stage 0) and restores it.
 
@@ -70,7 +85,9 @@ def restore_latest(run_cfg, model_cfg, ckpt_dir, strategy=None, keep=3):
     keras.utils.set_random_seed(run_cfg.seed)
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         gan = stages[index].build(None)
-    checkpointer = Checkpointer(gan, dirs[index], keep)
+    fixed = registry.get_model_spec(run_cfg.model).resume_fixed(model_cfg)
+    checkpointer = Checkpointer(gan, dirs[index], keep,
+                                **checkpoint_settings(run_cfg, model_cfg, fixed))
     return stages, index, gan, checkpointer, checkpointer.restore_latest()
 
 
@@ -116,8 +133,8 @@ def _train_locked(run_cfg, model_cfg, out, chief):
             f"--batch_size={run_cfg.batch_size} must be divisible by the {replicas} replicas."
         )
     ckpt_dir, config_path = out / "checkpoints", out / "config.json"
+    fixed = registry.get_model_spec(run_cfg.model).resume_fixed(model_cfg)
     if config_path.exists() and ckpt_dir.exists() and any(ckpt_dir.iterdir()):
-        fixed = registry.get_model_spec(run_cfg.model).resume_fixed(model_cfg)
         config_lib.check_resume_compatible(config_path, run_cfg, model_cfg, fixed)
 
     stages, index, gan, checkpointer, restored = restore_latest(
@@ -179,7 +196,8 @@ def _train_locked(run_cfg, model_cfg, out, chief):
             checkpointer.save(stop)  # the stage's end: a resume grows from here
         index += 1
         gan = _grow(stages[index], gan, strategy)
-        checkpointer = Checkpointer(gan, dirs[index], run_cfg.keep_checkpoints)
+        checkpointer = Checkpointer(gan, dirs[index], run_cfg.keep_checkpoints,
+                                    **checkpoint_settings(run_cfg, model_cfg, fixed))
         periodic.checkpointer = checkpointer
         if run_cfg.verbose:
             print(f"step {stop}: stage {stages[index].name} starts", flush=True)
