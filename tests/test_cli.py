@@ -106,6 +106,20 @@ class CliTest(tf.test.TestCase):
             self.assertIn("--model must be one of", bad.stderr)
             self.assertIn("'wgan_gp'", bad.stderr)
             self.assertNotIn("Traceback", bad.stderr)
+            (Path(tmp) / "empty").mkdir()
+            (Path(tmp) / "empty" / "config.json").write_text("{}")
+            (Path(tmp) / "afile").write_text("x")
+            for args, message in (
+                    (("train", "--cpu_devices=abc"), "--cpu_devices must be an integer in [0, 64]"),
+                    (("train", "--cpu_devices=100000"), "--cpu_devices must be an integer in"),
+                    (("evaluate", f"--run={tmp}/empty"), "config.json is not a run's settings file"),
+                    (("train", f"--export_dir={tmp}/afile", "--steps=2", f"--out={tmp}/x"),
+                     "--export_dir=" + f"{tmp}/afile needs a folder")):
+                bad = helpers.cli(*args)
+                self.assertNotEqual(bad.returncode, 0, args)
+                self.assertIn(message, bad.stderr, args)
+                self.assertNotIn("Traceback", bad.stderr, args)
+            self.assertFalse((Path(tmp) / "x" / "metrics.jsonl").exists())
 
     def test_multiworker_two_processes(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -234,5 +234,12 @@ def run(argv=None):
 def _preparse_cpu_devices(argv):
     for arg in argv:
         if arg.startswith("--cpu_devices="):
+            from tfgan_latent.train.config import MAX_CPU_DEVICES
             from tfgan_latent.train.strategy import configure_cpu_devices
-            configure_cpu_devices(int(arg.split("=", 1)[1]))
+
+            value = arg.split("=", 1)[1]
+            if not value.isdigit() or int(value) > MAX_CPU_DEVICES:
+                print(f"error: --cpu_devices must be an integer in [0, {MAX_CPU_DEVICES}], got "
+                      f"{value!r}.", file=sys.stderr)
+                sys.exit(2)
+            configure_cpu_devices(int(value))

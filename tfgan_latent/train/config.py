@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 DISTRIBUTE = ("none", "mirrored", "multiworker")
+MAX_CPU_DEVICES = 64  # logical CPU devices for mirrored tests; far more only hangs TF's setup
 
 # Fields a rerun may change without invalidating its checkpoints (``out``: a moved run folder
 # resumes).
@@ -91,8 +92,10 @@ class RunConfig:
             raise ValueError(f"--distribute must be one of {DISTRIBUTE}, got {self.distribute!r}.")
         if self.toy_std < 0 or self.ring_radius <= 0:
             raise ValueError("--toy_std must be >= 0 and --ring_radius > 0.")
-        if self.cpu_devices < 0:
-            raise ValueError(f"--cpu_devices must be >= 0, got {self.cpu_devices!r}.")
+        if (not isinstance(self.cpu_devices, int) or isinstance(self.cpu_devices, bool)
+                or not 0 <= self.cpu_devices <= MAX_CPU_DEVICES):
+            raise ValueError(f"--cpu_devices must be an integer in [0, {MAX_CPU_DEVICES}], got "
+                             f"{self.cpu_devices!r}.")
 
 
 def to_json(run_cfg, model_cfg):

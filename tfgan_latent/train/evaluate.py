@@ -38,11 +38,15 @@ def load_run(run_dir):
     path = run_dir / "config.json"
     if not path.exists():
         raise FileNotFoundError(f"--run={run_dir} has no config.json; is it a training run folder?")
-    stored = json.loads(path.read_text())
-    run_cfg = RunConfig(**stored["run"])
-    spec = registry.get_model_spec(run_cfg.model)
-    model_cfg = spec.config_cls(**{k: tuple(v) if isinstance(v, list) else v
-                                   for k, v in stored["model"].items()})
+    try:
+        stored = json.loads(path.read_text())
+        run_cfg = RunConfig(**stored["run"])
+        spec = registry.get_model_spec(run_cfg.model)
+        model_cfg = spec.config_cls(**{k: tuple(v) if isinstance(v, list) else v
+                                       for k, v in stored["model"].items()})
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
+        raise ValueError(f"{path} is not a run's settings file (a JSON object with 'run' and "
+                         f"'model' sections of known fields): {type(e).__name__}: {e}") from None
     *_, gan, _, restored = restore_latest(run_cfg, model_cfg, run_dir / "checkpoints")
     if restored is None:
         raise FileNotFoundError(f"--run={run_dir} has no checkpoint to evaluate.")
