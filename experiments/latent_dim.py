@@ -19,6 +19,8 @@ from tfgan_latent.train.config import RunConfig
 from tfgan_latent.train.sweep import sweep
 
 flags.DEFINE_list("dims", ["1", "2", "4", "8", "16", "32"], "dim(z) values")
+flags.DEFINE_list("models", ["wgan_gp_resize", "ae"], "models to train and invert (a partial "
+                  "invocation may run a subset; the table lists the dims where both are done)")
 flags.DEFINE_integer("steps", 2000, "training steps of every model (WGAN-GP: generator steps)")
 flags.DEFINE_integer("search_steps", 1000, "projected-Adam steps per inversion")
 flags.DEFINE_integer("num", 64, "images per image set")
@@ -36,8 +38,8 @@ def main(_):
                     batch_size=64, seed=FLAGS.seed, out=str(out / "runs"),
                     log_every=FLAGS.steps // 4, sample_every=FLAGS.steps,
                     checkpoint_every=FLAGS.steps // 4, steps_per_execution=1, verbose=0)
-    rows = sweep(run, {"width": FLAGS.width}, dims=FLAGS.dims, num=FLAGS.num,
-                 search_steps=FLAGS.search_steps)
+    rows = sweep(run, {"width": FLAGS.width}, dims=FLAGS.dims, models=FLAGS.models,
+                 num=FLAGS.num, search_steps=FLAGS.search_steps)
     for name in ("curves.csv", "curves.png", "recon_ae.png", "recon_wgan_gp_resize.png"):
         if (out / "runs" / name).exists():
             shutil.copy(out / "runs" / name, out / name)
