@@ -161,6 +161,24 @@ class FailureTest(tf.test.TestCase):
                                                          "index\\) is garbled"):
                 runner.train(cfg, helpers.tiny_model_config(cfg))
 
+    def test_out_of_range_model_settings_name_the_flag(self):
+        cfg = helpers.tiny_run("/tmp/unused", model="wgan_gp")
+        for field, value, pattern in (("g_lr", -1.0, r"--g_lr must be a finite number > 0"),
+                                      ("d_lr", float("nan"), r"--d_lr must be a finite number"),
+                                      ("beta_1", 2.5, r"--beta_1 must be in \[0, 1\)"),
+                                      ("mlp_layers", -1, r"--mlp_layers must be an integer in"),
+                                      ("latent_dim", 100_000_000, r"--latent_dim must be an "
+                                                                  r"integer in \[1, 65536\]"),
+                                      ("gp_weight", -1.0, r"--gp_weight must be a finite number >= 0")):
+            with self.subTest(field=field):
+                with self.assertRaisesRegex(ValueError, pattern):
+                    runner.resolve_model_config(cfg, {field: value})
+        for field, value, pattern in (("verbose", 7, "--verbose must be 0, 1 or 2"),
+                                      ("steps", 10**20, "--steps must be at most 1e9")):
+            with self.subTest(field=field):
+                with self.assertRaisesRegex(ValueError, pattern):
+                    helpers.tiny_run("/tmp/unused", **{field: value}).resolved()
+
     def test_bad_run_settings_name_the_flag(self):
         for field, value, pattern in (("steps", 0, "--steps must be a positive integer"),
                                       ("batch_size", -1, "--batch_size must be a positive"),

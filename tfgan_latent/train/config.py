@@ -88,6 +88,10 @@ class RunConfig:
                     f"--{name}={getattr(self, name)} must be a multiple of --log_every="
                     f"{self.log_every} (samples and checkpoints are taken at log steps)."
                 )
+        if self.verbose not in (0, 1, 2):
+            raise ValueError(f"--verbose must be 0, 1 or 2, got {self.verbose!r}.")
+        if self.steps > 10**9:
+            raise ValueError(f"--steps must be at most 1e9, got {self.steps!r}.")
         if self.distribute not in DISTRIBUTE:
             raise ValueError(f"--distribute must be one of {DISTRIBUTE}, got {self.distribute!r}.")
         if self.toy_std < 0 or self.ring_radius <= 0:
@@ -96,6 +100,37 @@ class RunConfig:
                 or not 0 <= self.cpu_devices <= MAX_CPU_DEVICES):
             raise ValueError(f"--cpu_devices must be an integer in [0, {MAX_CPU_DEVICES}], got "
                              f"{self.cpu_devices!r}.")
+
+
+# Ranges of the settings many model configs share, checked by name (a config's own ``validate``
+# covers the rest). A value equal to the config's default is never checked: defaults may be
+# sentinels (BEGAN's 0 = "the paper value for this data").
+_POSITIVE_INTS = {"latent_dim": 65_536, "width": 8_192, "mlp_units": 65_536, "mlp_layers": 256,
+                  "d_steps": 1_000, "g_steps": 1_000, "kernel_size": 31}
+_UNIT_INTERVAL = ("beta_1", "beta_2")  # [0, 1)
+
+
+def check_common_ranges(cfg, defaults):
+    """Raises, naming the flag and its range, for a shared setting outside its range."""
+    import math
+
+    for f in dataclasses.fields(cfg):
+        name, value = f.name, getattr(cfg, f.name)
+        if value == getattr(defaults, name) or isinstance(value, (bool, str, tuple)):
+            continue
+        if name in _POSITIVE_INTS:
+            top = _POSITIVE_INTS[name]
+            if not isinstance(value, int) or not 1 <= value <= top:
+                raise ValueError(f"--{name} must be an integer in [1, {top}], got {value!r}.")
+        elif name in _UNIT_INTERVAL:
+            if not 0 <= value < 1:
+                raise ValueError(f"--{name} must be in [0, 1), got {value!r}.")
+        elif name == "lr" or name.endswith("_lr") or name == "adam_epsilon":
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"--{name} must be a finite number > 0, got {value!r}.")
+        elif name.endswith("_weight"):
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"--{name} must be a finite number >= 0, got {value!r}.")
 
 
 def to_json(run_cfg, model_cfg):

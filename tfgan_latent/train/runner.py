@@ -42,7 +42,9 @@ def resolve_model_config(run_cfg, overrides=None):
             f"{', '.join('--' + u for u in unknown)} do(es) not apply to --model={run_cfg.model}; "
             f"its settings are {sorted(names)}."
         )
-    return dataclasses.replace(spec.config_cls(), **overrides)
+    cfg = dataclasses.replace(spec.config_cls(), **overrides)
+    config_lib.check_common_ranges(cfg, spec.config_cls())
+    return cfg
 
 
 def build_model(run_cfg, model_cfg):
