@@ -72,6 +72,28 @@ class ResumeTest(tf.test.TestCase, parameterized.TestCase):
                      (Path(res_resumed["out"]) / "metrics.jsonl").read_text().splitlines()]
             self.assertEqual(steps, [2, 4, 6])
 
+    def test_log_after_a_lost_checkpoint_is_rewound_on_resume(self):
+        import shutil
+
+        def records(res):
+            lines = (Path(res["out"]) / "metrics.jsonl").read_text().splitlines()
+            return [{k: v for k, v in json.loads(l).items() if k != "steps_per_sec"} for l in lines]
+
+        with tempfile.TemporaryDirectory() as tmp:
+            full = helpers.tiny_run(Path(tmp) / "a", steps=6)
+            res_full = runner.train(full, helpers.tiny_model_config(full))
+            run = lambda steps: runner.train(*(lambda c: (c, helpers.tiny_model_config(c)))(
+                helpers.tiny_run(Path(tmp) / "b", steps=steps)))
+            run(2)
+            ckpts = Path(tmp) / "b" / "run" / "checkpoints"
+            shutil.copytree(ckpts, Path(tmp) / "ckpt2")
+            run(4)  # logs step 4, then "dies" before its checkpoint lands:
+            shutil.rmtree(ckpts)
+            shutil.copytree(Path(tmp) / "ckpt2", ckpts)
+            res = run(6)
+            self.assertEqual([r["step"] for r in records(res)], [2, 4, 6])
+            self.assertEqual(records(res), records(res_full))
+
     def test_moved_run_folder_resumes_bitwise(self):
         with tempfile.TemporaryDirectory() as tmp:
             full = helpers.tiny_run(Path(tmp) / "a", steps=4)

@@ -51,6 +51,26 @@ class NanGuard(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def rewind_metrics(path, step):
+    """Drops the records of ``path`` (metrics.jsonl) after ``step``, the step a resumed run
+    restarts from, so an interrupted-then-resumed run's log equals an uninterrupted run's line
+    for line (the loggers run before the checkpoint, so the restored step's lines are there)."""
+    path = Path(path)
+    if not path.exists():
+        return
+    kept = []
+    for line in path.read_text().splitlines():
+        try:
+            if json.loads(line)["step"] > step:
+                continue
+        except (ValueError, KeyError, TypeError):
+            pass  # not ours to judge: keep it
+        kept.append(line)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(line + "\n" for line in kept))
+    tmp.replace(path)
+
+
 class MetricsLogger(keras.callbacks.Callback):
     """Appends ``{"step", <every tracker>, "steps_per_sec"}`` to metrics.jsonl and TensorBoard."""
 

@@ -165,9 +165,11 @@ def _train_locked(run_cfg, model_cfg, out, chief):
             samples.save_image_grid(fake, path)
         return path
 
+    if chief and restored:
+        cb.rewind_metrics(out / "metrics.jsonl", start)
     guard, evaluation = cb.NanGuard(), None
     periodic = cb.PeriodicCheckpoint(checkpointer, run_cfg.checkpoint_every, guard)
-    callbacks = [guard, periodic]
+    callbacks = [guard]
     if chief:
         callbacks += [
             cb.MetricsLogger(out / "metrics.jsonl", out / "tensorboard", guard, run_cfg.steps,
@@ -180,6 +182,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
                 out / "metrics.jsonl", out / "tensorboard", out / "eval_metrics.png",
                 verbose=run_cfg.verbose == 2)
             callbacks.append(evaluation)
+    callbacks.append(periodic)  # last: a step's lines are written before its checkpoint
     last_good = checkpointer.latest
     while True:
         last_stage = index == len(stages) - 1
