@@ -128,6 +128,31 @@ class AtomicExportTest(tf.test.TestCase):
             for p in paths:
                 self.assertTrue(export.is_complete_export(p))
 
+    def test_non_finite_z_is_refused_inside_the_saved_model(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            g = _generator(3)
+            path = export.export_generator(g, 3, Path(tmp) / "exp", "points")
+            serving = tf.saved_model.load(str(path)).signatures["serving_default"]
+            z = np.ones((2, 3), "float32")
+            w, b = g.get_weights()
+            self.assertAllClose(serving(z=tf.constant(z))["points"], z @ w + b, atol=1e-5)
+            for bad in (np.nan, np.inf):
+                z[1, 2] = bad
+                with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                            "`z` must hold finite values"):
+                    serving(z=tf.constant(z))
+            # The same refusal for a client in another process (saved_model_cli as a stand-in
+            # for TF Serving, which cannot be installed here).
+            cli_bin = Path(sys.executable).parent / "saved_model_cli"
+            np.save(Path(tmp) / "nan.npy", np.full((2, 3), np.nan, np.float32))
+            run = subprocess.run([str(cli_bin), "run", "--dir", str(path), "--tag_set", "serve",
+                                  "--signature_def", "serving_default",
+                                  "--inputs", f"z={Path(tmp) / 'nan.npy'}"],
+                                 capture_output=True, text=True, timeout=300,
+                                 env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+            self.assertNotEqual(run.returncode, 0)
+            self.assertIn("`z` must hold finite values", run.stderr)
+
     def test_export_dir_that_is_a_file_is_named(self):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "file"

@@ -155,7 +155,7 @@ def export_model(model, input_spec, endpoints, base_dir, metadata=None):
         spec = input_spec
         if isinstance(fn, tuple):
             fn, spec = fn
-        archive.add_endpoint(name=name, fn=_bind(fn, model), input_signature=[spec])
+        archive.add_endpoint(name=name, fn=_bind(fn, model, spec), input_signature=[spec])
     partial = partial_dir(base_dir)
     try:
         write_archive(archive, partial)
@@ -174,8 +174,17 @@ def write_archive(archive, path):
     archive.write_out(str(path), verbose=False)
 
 
-def _bind(fn, model):
-    return lambda x: fn(model, x)
+def _bind(fn, model, spec):
+    """The endpoint; a float input is checked to be finite inside the graph, so a client (TF
+    Serving included) gets an error naming the input instead of plausible-looking outputs."""
+    if not spec.dtype.is_floating:
+        return lambda x: fn(model, x)
+    message = (f"`{spec.name}` must hold finite values (no NaN or Inf): {spec.dtype.name} "
+               f"{spec.shape}")
+
+    def endpoint(x):
+        return fn(model, tf.debugging.assert_all_finite(x, message))
+    return endpoint
 
 
 def export_generator(generator, latent_dim, base_dir, output_name="images", extra_endpoints=(),
