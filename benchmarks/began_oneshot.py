@@ -8,7 +8,7 @@ times the first step t* with trace[t*] ≤ e₁, per image. Both are timed in th
 side by side, median of ``--reps`` repetitions; the ratio is what the script reports, with the
 time of the paper's fixed 10,000-step search at the measured per-step time beside it.
 
-    python benchmarks/began_oneshot.py --run=experiments/results/began_cs/runs/shapes_began_cs_seed0
+    python benchmarks/began_oneshot.py --run=experiments/results/began_cs/runs/shapes16_began_cs_seed0
 """
 import json
 import time
@@ -22,7 +22,7 @@ from tfgan_latent import inversion
 from tfgan_latent.train.evaluate import load_run
 from tfgan_latent.data.image_sets import held_out_images
 
-flags.DEFINE_string("run", "experiments/results/began_cs/runs/shapes_began_cs_seed0",
+flags.DEFINE_string("run", "experiments/results/began_cs/runs/shapes16_began_cs_seed0",
                     "a finished --model=began_cs run")
 flags.DEFINE_integer("num", 64, "held-out images")
 flags.DEFINE_integer("search_steps", 2000, "z*-search steps (the paper: 10,000)")

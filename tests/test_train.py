@@ -5,6 +5,7 @@ import signal
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 import keras
 import numpy as np
@@ -12,9 +13,10 @@ import tensorflow as tf
 from absl.testing import parameterized
 
 from tfgan_latent.models.gan import GAN
-from tfgan_latent.train import registry, runner
+from tfgan_latent.train import export, registry, runner, samples
 from tfgan_latent.train.callbacks import NonFiniteLossError
-from tfgan_latent.train.checkpoints import CheckpointError, RunLock, RunLockedError
+from tfgan_latent.train.checkpoints import (CheckpointError, RunLock, RunLockedError,
+                                           StorageError)
 from tfgan_latent.train.config import RunConfig
 from tests import helpers
 
@@ -79,6 +81,18 @@ class ResumeTest(tf.test.TestCase, parameterized.TestCase):
             lines = (Path(res["out"]) / "metrics.jsonl").read_text().splitlines()
             return [{k: v for k, v in json.loads(l).items() if k != "steps_per_sec"} for l in lines]
 
+        def scalars(res):  # (tag, step, value) of every TensorBoard scalar but the timing
+            from tensorflow.core.util import event_pb2
+
+            found = []
+            for path in sorted((Path(res["out"]) / "tensorboard").rglob("events.out.tfevents.*")):
+                for record in tf.data.TFRecordDataset(str(path)):
+                    event = event_pb2.Event.FromString(record.numpy())
+                    for v in event.summary.value:
+                        if v.tag != "steps_per_sec":
+                            found.append((v.tag, event.step, tf.make_ndarray(v.tensor).item()))
+            return sorted(found, key=lambda t: (t[1], t[0]))
+
         with tempfile.TemporaryDirectory() as tmp:
             full = helpers.tiny_run(Path(tmp) / "a", steps=6)
             res_full = runner.train(full, helpers.tiny_model_config(full))
@@ -93,6 +107,8 @@ class ResumeTest(tf.test.TestCase, parameterized.TestCase):
             res = run(6)
             self.assertEqual([r["step"] for r in records(res)], [2, 4, 6])
             self.assertEqual(records(res), records(res_full))
+            self.assertEqual(sorted({s for _, s, _ in scalars(res)}), [2, 4, 6])
+            self.assertEqual(scalars(res), scalars(res_full))  # TensorBoard too
 
     def test_moved_run_folder_resumes_bitwise(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -201,6 +217,18 @@ class FailureTest(tf.test.TestCase):
                 with self.assertRaisesRegex(ValueError, pattern):
                     helpers.tiny_run("/tmp/unused", **{field: value}).resolved()
 
+    def test_batch_that_cannot_fit_is_refused_with_the_estimate(self):
+        from tfgan_latent.models import nets, variants
+
+        g = nets.mlp_generator(2, hidden=(4,))      # z 2 + dense 4 + points 2 = 8 floats
+        d = nets.mlp_discriminator(hidden=(4,))     # points 2 + dense 4 + score 1 = 7 floats
+        gan = variants.WGANGP(g, d, latent_dim=2, d_steps=3)
+        need = 4 * 6 * (8 + 7) * 10 * 3            # float32 × 6 copies × floats × batch × d_steps
+        self.assertEqual(runner.check_batch_memory(gan, 10, available=need), need)
+        with self.assertRaisesRegex(ValueError, r"--batch_size=10 needs about .* GiB .*15 floats "
+                                                r"per example.*use a smaller --batch_size"):
+            runner.check_batch_memory(gan, 10, available=need - 1)
+
     def test_bad_run_settings_name_the_flag(self):
         for field, value, pattern in (("steps", 0, "--steps must be a positive integer"),
                                       ("batch_size", -1, "--batch_size must be a positive"),
@@ -221,6 +249,86 @@ class FailureTest(tf.test.TestCase):
                     runner.train(cfg, runner.resolve_model_config(cfg))
         with self.assertRaisesRegex(ValueError, "--lsgan_a do.* not apply to --model=dcgan"):
             runner.resolve_model_config(RunConfig(model="dcgan"), {"lsgan_a": 1.0})
+
+
+_REAL_OPEN, _REAL_SAVE = Path.open, tf.train.CheckpointManager.save
+_FULL = "No space left on device"
+
+
+_DISK = {"full": False}
+
+
+def _full_log(path, mode="r", *args, **kwargs):
+    """Path.open that refuses appends to metrics.jsonl while the disk is "full"."""
+    if path.name == "metrics.jsonl" and mode == "a" and _DISK["full"]:
+        raise OSError(28, _FULL, str(path))
+    return _REAL_OPEN(path, mode, *args, **kwargs)
+
+
+class StorageFailureTest(tf.test.TestCase, parameterized.TestCase):
+    """A write that fails mid-run (disk full) stops with the path and the last good checkpoint
+    named, and the rerun, once space is back, ends where an uninterrupted run ends (bitwise)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._tmp = tempfile.TemporaryDirectory()
+        cfg = helpers.tiny_run(cls._tmp.name, steps=4)
+        cls.uninterrupted = runner.train(cfg, helpers.tiny_model_config(cfg))["checkpoint"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
+        super().tearDownClass()
+
+    @parameterized.named_parameters(
+        # (what fails at step 4, the patch, the path named, the last good checkpoint)
+        ("checkpoint", "checkpoint", r"step-4 checkpoint in .*run/checkpoints", "ckpt-2"),
+        ("samples", "samples", r"step-4 samples in .*run/samples", "ckpt-2"),
+        ("log", "log", r"training log .*run/metrics.jsonl", "ckpt-2"),
+        ("export", "export", r"exported generator in .*export", "ckpt-4"),
+    )
+    def test_disk_full_mid_run(self, where, named, last_good):
+        def checkpoint_save(manager, checkpoint_number=None, **kwargs):
+            if checkpoint_number == 4:
+                raise tf.errors.ResourceExhaustedError(None, None, f"{_FULL} (write ckpt-4)")
+            return _REAL_SAVE(manager, checkpoint_number=checkpoint_number, **kwargs)
+
+        def scatter(fake, path, **kwargs):
+            if "step_0000004" in str(path):
+                raise OSError(28, _FULL, str(path))
+            return real_scatter(fake, path, **kwargs)
+
+        def archive(archive, path):
+            raise OSError(28, _FULL, str(path))
+
+        real_scatter = samples.save_scatter
+        patch = {
+            "checkpoint": mock.patch.object(tf.train.CheckpointManager, "save", checkpoint_save),
+            "samples": mock.patch.object(samples, "save_scatter", scatter),
+            "log": mock.patch.object(Path, "open", _full_log),
+            "export": mock.patch.object(export, "write_archive", archive),
+        }[where]
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = helpers.tiny_run(tmp, steps=4)
+            if where == "log":  # full from step 3 on: step 2's record is written
+                runner.train(helpers.tiny_run(tmp, steps=2), helpers.tiny_model_config(cfg))
+                _DISK["full"] = True
+            try:
+                with patch, self.assertRaises(StorageError) as caught:
+                    runner.train(cfg, helpers.tiny_model_config(cfg))
+            finally:
+                _DISK["full"] = False
+            message = str(caught.exception)
+            self.assertRegex(message, f"could not write (the )?{named}: {_FULL}")
+            self.assertRegex(message, f"the last good checkpoint, .*{last_good}, is intact: rerun")
+            resumed = runner.train(cfg, helpers.tiny_model_config(cfg))  # space is back
+            self.assertEqual(Path(resumed["checkpoint"]).name, "ckpt-4")
+            helpers.assert_same_checkpoints(self, self.uninterrupted, resumed["checkpoint"])
+            self.assertTrue(export.is_complete_export(Path(resumed["export"])))
+            steps = [json.loads(line)["step"]
+                     for line in (Path(tmp) / "run" / "metrics.jsonl").read_text().splitlines()]
+            self.assertEqual(steps, [2, 4])
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from tfgan_latent.checks import int_pair
+
 
 def _he_normal():
     """``N(0, sqrt(2 / fan_in))``, untruncated (§6.2.8; Keras ``HeNormal`` truncates)."""
@@ -38,17 +40,6 @@ def _check_optional_positive_int(value, name):
         raise ValueError(f"`{name}` must be None or a positive int, got {value!r}.")
     return value
 
-
-def _pair(value, name):
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = (value, value)
-    try:
-        value = tuple(int(v) for v in value)
-    except TypeError:
-        raise ValueError(f"`{name}` must be an int or a pair of ints, got {value!r}.") from None
-    if len(value) != 2 or min(value) < 1:
-        raise ValueError(f"`{name}` must be a positive int or a pair of them, got {value!r}.")
-    return value
 
 
 class _BetaFadedBase(keras.layers.Layer):
@@ -405,8 +396,8 @@ class BetaFadedConv2D(_BetaFadedBase):
         padding = str(padding).lower()
         if padding not in ("valid", "same"):
             raise ValueError(f"`padding` must be 'valid' or 'same', got {padding!r}.")
-        kernel_size = _pair(kernel_size, "kernel_size")
-        strides = _pair(strides, "strides")
+        kernel_size = int_pair(kernel_size, "kernel_size")
+        strides = int_pair(strides, "strides")
         super().__init__(**kwargs)
         self.filters = filters
         self.kernel_size = kernel_size

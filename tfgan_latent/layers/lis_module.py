@@ -3,6 +3,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from tfgan_latent.checks import check_rank
+
 from tfgan_latent.layers.tprelu import TPReLU
 from tfgan_latent.layers.weight_norm import WeightNormDense
 
@@ -88,6 +90,7 @@ class LISModule(keras.layers.Layer):
         )
 
     def build(self, input_shape):
+        check_rank(self, input_shape, (2,), "latents of shape [batch, latent_dim]")
         latent_dim = input_shape[-1]
         if latent_dim is None:
             raise ValueError(f"LISModule needs a known latent size, got {input_shape}.")
@@ -223,6 +226,7 @@ class LISChain(keras.layers.Layer):
         return ops.sum(below)
 
     def build(self, input_shape):
+        check_rank(self, input_shape, (2,), "latents of shape [batch, latent_dim]")
         for module in self.lis_modules:
             module.build(input_shape)
 

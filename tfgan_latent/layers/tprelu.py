@@ -2,6 +2,8 @@
 import keras
 from keras import ops
 
+from tfgan_latent.checks import check_rank
+
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
 class TPReLU(keras.layers.Layer):
@@ -50,6 +52,7 @@ class TPReLU(keras.layers.Layer):
         self.supports_masking = True
 
     def build(self, input_shape):
+        check_rank(self, input_shape, range(2, 9), "a batch of features or maps (rank >= 2)")
         rank = len(input_shape)
         axis = self.axis % rank
         channels = input_shape[axis]

@@ -19,14 +19,8 @@ import math
 import keras
 from keras import ops
 
+from tfgan_latent.checks import int_pair
 
-def _pair(value, name):
-    if isinstance(value, int):
-        return (value, value)
-    value = tuple(int(v) for v in value)
-    if len(value) != 2:
-        raise ValueError(f"`{name}` must be an int or a pair of ints, got {value!r}.")
-    return value
 
 
 def _inverse_norm(kernel, axes, factor, epsilon, dtype):
@@ -221,10 +215,10 @@ class _WeightNormConvBase(_WeightNormBase):
         if padding not in ("valid", "same"):
             raise ValueError(f"`padding` must be 'valid' or 'same', got {padding!r}.")
         self.filters = filters
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
+        self.kernel_size = int_pair(kernel_size, "kernel_size")
+        self.strides = int_pair(strides, "strides")
         self.padding = padding
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+        self.dilation_rate = int_pair(dilation_rate, "dilation_rate")
 
     def _channels(self, input_shape):
         if input_shape[-1] is None:
@@ -328,7 +322,7 @@ class WeightNormConv2DTranspose(_WeightNormConvBase):
     ):
         super().__init__(filters, kernel_size, strides, padding, dilation_rate, **kwargs)
         self.output_padding = (
-            None if output_padding is None else _pair(output_padding, "output_padding")
+            None if output_padding is None else int_pair(output_padding, "output_padding", minimum=0)
         )
         self.stride_factor = bool(stride_factor)
 

@@ -21,6 +21,7 @@ import tensorflow as tf
 from keras import ops
 
 from tfgan_latent import losses
+from tfgan_latent.checks import positive_int
 from tfgan_latent.models.nested import NestedModelsConfig
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
@@ -113,6 +114,13 @@ class TrainedModel(NestedModelsConfig, keras.Model):
     @property
     def metrics(self):
         return list(self.trackers.values())
+
+    def fit(self, x=None, *args, **kwargs):
+        """``keras.Model.fit``; a ``tf.data.Dataset`` is not shuffled by default (Keras would
+        warn that its ``shuffle=True`` default does not apply to one)."""
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)
+        return super().fit(x, *args, **kwargs)
 
     def _global_draw(self, sampler, batch_size, rest_shape):
         """Draws for the global batch with the shared seed; returns this replica's slice."""
@@ -233,8 +241,7 @@ class GAN(TrainedModel):
     ):
         super().__init__(seed=seed, **kwargs)
         for name, value in (("latent_dim", latent_dim), ("d_steps", d_steps), ("g_steps", g_steps)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+            positive_int(name, value)
         if latent_distribution not in LATENT_DISTRIBUTIONS:
             raise ValueError(
                 f"`latent_distribution` must be one of {LATENT_DISTRIBUTIONS}, "

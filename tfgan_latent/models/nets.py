@@ -10,6 +10,8 @@ import math
 import keras
 from keras import layers
 
+from tfgan_latent.checks import positive_int, positive_ints
+
 _SIZES = (16, 32, 64, 128, 256)
 NORMALIZATIONS = ("batch", "layer", "none")
 
@@ -35,10 +37,6 @@ def initializer(kind):
     raise ValueError(f"`weight_init` must be one of {INITS}, got {kind!r}.")
 
 
-def _positive(name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
-
 
 def _norm(kind, name):
     if kind == "batch":
@@ -63,7 +61,7 @@ def dcgan_generator(latent_dim, image_size, channels=3, width=64, kernel_size=4,
     """
     for arg, v in (("latent_dim", latent_dim), ("channels", channels), ("width", width),
                    ("kernel_size", kernel_size)):
-        _positive(arg, v)
+        positive_int(arg, v)
     stages = _check_image_size(image_size, "DCGAN")
     init = initializer(weight_init)
     z = keras.Input((latent_dim,), name="z")
@@ -94,9 +92,9 @@ def dcgan_discriminator(image_size, channels=3, width=64, normalization="batch",
     first (Radford et al. 2016 §3), then a dense output. ``discriminator_trunk`` cuts the
     dense output off (RFGAN's "last conv block" features).
     """
-    _positive("channels", channels)
-    _positive("width", width)
-    _positive("kernel_size", kernel_size)
+    positive_int("channels", channels)
+    positive_int("width", width)
+    positive_int("kernel_size", kernel_size)
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"`normalization` must be one of {NORMALIZATIONS}, got {normalization!r}.")
     stages = _check_image_size(image_size, "DCGAN")
@@ -119,8 +117,9 @@ def dcgan_discriminator(image_size, channels=3, width=64, normalization="batch",
 
 def mlp_generator(latent_dim, output_dim=2, hidden=(128, 128, 128), activation="relu", name="generator"):
     """z → points: Dense layers with ``activation``, linear output."""
-    _positive("latent_dim", latent_dim)
-    _positive("output_dim", output_dim)
+    positive_int("latent_dim", latent_dim)
+    positive_int("output_dim", output_dim)
+    hidden = positive_ints("hidden", hidden)
     z = keras.Input((latent_dim,), name="z")
     x = z
     for i, units in enumerate(hidden):
@@ -131,7 +130,8 @@ def mlp_generator(latent_dim, output_dim=2, hidden=(128, 128, 128), activation="
 
 def mlp_discriminator(input_dim=2, hidden=(128, 128, 128), activation="leaky_relu", name="discriminator"):
     """points → raw scores [B, 1]."""
-    _positive("input_dim", input_dim)
+    positive_int("input_dim", input_dim)
+    hidden = positive_ints("hidden", hidden)
     x_in = keras.Input((input_dim,), name="points")
     x = x_in
     for i, units in enumerate(hidden):

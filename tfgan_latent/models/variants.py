@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from tfgan_latent import losses, penalties
+from tfgan_latent.checks import finite, non_negative
 from tfgan_latent.models.gan import GAN
 
 
@@ -25,7 +26,7 @@ class LSGAN(GAN):
 
     def __init__(self, generator, discriminator, *, a=0.0, b=1.0, c=1.0, **kwargs):
         super().__init__(generator, discriminator, **kwargs)
-        self.a, self.b, self.c = float(a), float(b), float(c)
+        self.a, self.b, self.c = finite("a", a), finite("b", b), finite("c", c)
 
     def adversarial_d_loss(self, real_out, fake_out):
         return losses.least_squares_discriminator_loss(real_out, fake_out, a=self.a, b=self.b)
@@ -60,8 +61,8 @@ class DRAGAN(GAN):
         super().__init__(generator, discriminator, **kwargs)
         if perturbation not in ("uniform", "gaussian"):
             raise ValueError(f"`perturbation` must be 'uniform' or 'gaussian', got {perturbation!r}.")
-        self.gp_weight = float(gp_weight)
-        self.perturbation_scale = float(perturbation_scale)
+        self.gp_weight = non_negative("gp_weight", gp_weight)
+        self.perturbation_scale = non_negative("perturbation_scale", perturbation_scale)
         self.perturbation = perturbation
 
     def penalty(self, real, fake):
@@ -98,7 +99,7 @@ class WGANGP(GAN):
 
     def __init__(self, generator, discriminator, *, gp_weight=10.0, **kwargs):
         super().__init__(generator, discriminator, **kwargs)
-        self.gp_weight = float(gp_weight)
+        self.gp_weight = non_negative("gp_weight", gp_weight)
 
     def adversarial_d_loss(self, real_out, fake_out):
         return losses.wasserstein_discriminator_loss(real_out, fake_out)

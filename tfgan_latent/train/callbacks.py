@@ -14,6 +14,8 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
+from tfgan_latent.train.checkpoints import storage_errors
+
 
 # TF 2.21 ships tf.summary.write but not tf.summary.scalar (that needs the tensorboard
 # package); this metadata is what TensorBoard's scalar plugin reads.
@@ -71,12 +73,38 @@ def rewind_metrics(path, step):
     tmp.replace(path)
 
 
+def rewind_tensorboard(tb_dir, step):
+    """Drops the events after ``step`` from the TensorBoard event files under ``tb_dir`` (the
+    resume counterpart of ``rewind_metrics``): each file is a TFRecord file of ``Event`` protos,
+    rewritten with the events at or before ``step`` (a record cut short by a kill ends the read)."""
+    from tensorflow.core.util import event_pb2
+
+    for path in sorted(Path(tb_dir).rglob("events.out.tfevents.*")) if Path(tb_dir).exists() else ():
+        kept, dropped = [], 0
+        try:
+            for record in tf.data.TFRecordDataset(str(path)):
+                raw = record.numpy()
+                if event_pb2.Event.FromString(raw).step > step:
+                    dropped += 1
+                else:
+                    kept.append(raw)
+        except (tf.errors.DataLossError, tf.errors.OutOfRangeError):
+            dropped += 1  # a truncated last record: the run was killed while writing it
+        if not dropped:
+            continue
+        tmp = path.with_name(path.name + ".tmp")
+        with tf.io.TFRecordWriter(str(tmp)) as writer:
+            for raw in kept:
+                writer.write(raw)
+        tmp.replace(path)
+
+
 class MetricsLogger(keras.callbacks.Callback):
     """Appends ``{"step", <every tracker>, "steps_per_sec"}`` to metrics.jsonl and TensorBoard."""
 
     def __init__(self, path, tb_dir, guard, total_steps, verbose=True):
         super().__init__()
-        self.path = Path(path)
+        self.path, self.tb_dir = Path(path), tb_dir
         self.writer = tf.summary.create_file_writer(str(tb_dir))
         self.guard, self.total, self.verbose = guard, total_steps, verbose
         self._t0 = self._s0 = None
@@ -91,13 +119,17 @@ class MetricsLogger(keras.callbacks.Callback):
             record[key] = float(np.asarray(value).reshape(-1)[0])
         if self._t0 is not None and step > self._s0:
             record["steps_per_sec"] = (step - self._s0) / (time.perf_counter() - self._t0)
-        with self.path.open("a") as f:
-            f.write(json.dumps({k: (v if math.isfinite(v) else str(v)) for k, v in record.items()}) + "\n")
-        with self.writer.as_default(step=step):
-            for key, value in record.items():
-                if key != "step" and math.isfinite(value):
-                    tf.summary.write(key, tf.constant(value, tf.float32), metadata=_SCALAR_METADATA)
-        self.writer.flush()
+        with storage_errors("the training log", self.path):
+            with self.path.open("a") as f:
+                f.write(json.dumps({k: (v if math.isfinite(v) else str(v))
+                                    for k, v in record.items()}) + "\n")
+        with storage_errors("TensorBoard summaries in", self.tb_dir):
+            with self.writer.as_default(step=step):
+                for key, value in record.items():
+                    if key != "step" and math.isfinite(value):
+                        tf.summary.write(key, tf.constant(value, tf.float32),
+                                         metadata=_SCALAR_METADATA)
+            self.writer.flush()
         if self.verbose:
             shown = " ".join(f"{k}={v:.4g}" for k, v in record.items() if k != "step")
             print(f"step {step}/{self.total} {shown}", flush=True)
@@ -123,14 +155,15 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
 class SampleWriter(keras.callbacks.Callback):
     """Writes ``samples/step_<7-digit step>.png`` from a fixed z every ``every`` steps."""
 
-    def __init__(self, write_fn, every, guard):
+    def __init__(self, write_fn, every, guard, folder="samples/"):
         super().__init__()
-        self.write_fn, self.every, self.guard = write_fn, every, guard
+        self.write_fn, self.every, self.guard, self.folder = write_fn, every, guard, folder
 
     def on_epoch_end(self, epoch, logs=None):
         step = _step(self.model)
         if self.guard.failure is None and step % self.every == 0:
-            self.write_fn(step)
+            with storage_errors(f"the step-{step} samples in", self.folder):
+                self.write_fn(step)
 
 
 class PeriodicEvaluation(keras.callbacks.Callback):
@@ -156,15 +189,16 @@ class PeriodicEvaluation(keras.callbacks.Callback):
                   if isinstance(v, (int, float)) and not isinstance(v, bool)
                   and math.isfinite(v) and k not in _CONSTANT_KEYS}
         record = {"step": step, **{f"eval/{k}": v for k, v in values.items()}}
-        with self.path.open("a") as f:
-            f.write(json.dumps(record) + "\n")
-        with self.writer.as_default(step=step):
-            for key, value in values.items():
-                tf.summary.write(f"eval/{key}", tf.constant(value, tf.float32),
-                                 metadata=_SCALAR_METADATA)
-        self.writer.flush()
+        with storage_errors("the evaluation log", self.path):
+            with self.path.open("a") as f:
+                f.write(json.dumps(record) + "\n")
+            with self.writer.as_default(step=step):
+                for key, value in values.items():
+                    tf.summary.write(f"eval/{key}", tf.constant(value, tf.float32),
+                                     metadata=_SCALAR_METADATA)
+            self.writer.flush()
+            plot_eval_history(self.path, self.plot_path)
         self.last = record
-        plot_eval_history(self.path, self.plot_path)
         if self.verbose:
             shown = " ".join(f"{k}={v:.4g}" for k, v in values.items())
             print(f"step {step} eval: {shown}", flush=True)

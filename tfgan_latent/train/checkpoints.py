@@ -1,4 +1,5 @@
 """Run-folder lock and checkpoints that resume bitwise (research/env.md §3)."""
+import contextlib
 import errno
 import fcntl
 import json
@@ -14,6 +15,37 @@ class RunLockedError(RuntimeError):
 
 class CheckpointError(RuntimeError):
     pass
+
+
+class StorageError(RuntimeError):
+    """Writing a run's file failed (disk full, read-only file system, permission)."""
+
+
+@contextlib.contextmanager
+def storage_errors(what, path):
+    """Turns a failed write of ``what`` at ``path`` (an OSError, or TensorFlow's file-op
+    error for checkpoints and summaries) into a StorageError naming both."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except (OSError, tf.errors.OpError) as e:
+        reason = (e.strerror or str(e)) if isinstance(e, OSError) else e.message
+        raise StorageError(
+            f"could not write {what} {path}: {str(reason).splitlines()[0][:300]}.") from None
+
+
+def last_good_checkpoint(ckpt_dir):
+    """The newest checkpoint of a run's checkpoint folder (any stage's), or None."""
+    found = []
+    for index in Path(ckpt_dir).rglob("checkpoint"):
+        try:
+            path = tf.train.latest_checkpoint(str(index.parent))
+        except Exception:  # a garbled index: not a good checkpoint
+            path = None
+        if path:
+            found.append((int(path.rsplit("-", 1)[1]), path))
+    return max(found)[1] if found else None
 
 
 class SettingsMismatchError(ValueError):
@@ -127,4 +159,5 @@ class Checkpointer:
             "start over, or point --out elsewhere.")
 
     def save(self, step):
-        return self.manager.save(checkpoint_number=int(step))
+        with storage_errors(f"the step-{int(step)} checkpoint in", self.manager.directory):
+            return self.manager.save(checkpoint_number=int(step))

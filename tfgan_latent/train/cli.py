@@ -66,6 +66,10 @@ def _define(name, default, help_text, allow_none=False):
 
 
 def define_flags():
+    """Defines every flag once (a second call, e.g. from tests running commands in-process,
+    does nothing)."""
+    if "run" in FLAGS:
+        return
     for f in dataclasses.fields(RunConfig):
         _define(f.name, f.default, f"run setting (default {f.default!r})")
     registry.get_model_spec("dcgan")  # loads paper registrations
@@ -135,6 +139,32 @@ def _model_overrides(run_cfg, command):
     return overrides
 
 
+def _check_applicable(command):
+    """Refuses a flag of ours that ``command`` does not read (e.g. ``evaluate --model=``)."""
+    run_fields = {f.name for f in dataclasses.fields(RunConfig)}
+    trains = run_fields | (_DEFINED - set(_EVAL_FLAGS))
+    allowed = {
+        "train": trains, "demo": trains,
+        "sweep": trains | {"dims", "models", "image_sets", "num", "search_steps", "search_lr",
+                           "shift", "ood"},
+        "evaluate": {"run", "saved_model", "images", "dataset", "image_size", "latent_prior",
+                     "num_samples", "seed", "extractors", "inception_graph",
+                     "keras_inception_weights", "data_dir", "cpu_devices"},
+        "sample": {"run", "saved_model", "num", "out", "seed", "latent_prior", "cpu_devices"},
+        "invert": {"run", "saved_model", "images", "num", "out", "search_steps", "search_lr",
+                   "projection", "traverse_dim", "seed", "data_dir", "dataset"},
+        "models": set(),
+    }[command]
+    ours = _DEFINED | set(_EVAL_FLAGS)
+    unused = sorted(n for n in ours - allowed if FLAGS[n].present)
+    if unused:
+        names = ", ".join(f"--{n}" for n in unused)
+        reads = ", ".join(f"--{n}" for n in sorted(allowed)) if len(allowed) < 20 else (
+            "the run and model flags (`tfgan-latent train --helpfull`)")
+        verb = "does" if len(unused) == 1 else "do"
+        raise ValueError(f"{names} {verb} not apply to `{command}` (it reads {reads or 'no flags'}).")
+
+
 def _given(name):
     """A run flag's value when the user set it, else None (evaluate reads the rest elsewhere)."""
     return FLAGS[name].value if FLAGS[name].present else None
@@ -147,8 +177,10 @@ def main(argv, command):
     logging.set_verbosity(logging.WARNING)
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments {argv[1:]}; flags look like --name=value.")
-    expected = (ValueError, FileNotFoundError, checkpoints.RunLockedError, checkpoints.CheckpointError)
+    expected = (ValueError, OSError, checkpoints.RunLockedError, checkpoints.CheckpointError,
+                checkpoints.StorageError)
     try:
+        _check_applicable(command)
         if command == "models":
             for name, spec in sorted(registry.MODELS.items()):
                 print(f"{name:12s} {spec.description}")
@@ -179,7 +211,7 @@ def main(argv, command):
                 num=FLAGS.num if FLAGS["num"].present else 16, out=FLAGS.out,
                 steps=FLAGS.search_steps, learning_rate=FLAGS.search_lr,
                 projection=FLAGS.projection, traverse_dim=FLAGS.traverse_dim,
-                seed=FLAGS.seed, data_dir=FLAGS.data_dir or None)
+                seed=FLAGS.seed, data_dir=FLAGS.data_dir or None, dataset=_given("dataset"))
             print(json.dumps(result, sort_keys=True))
             return 0
         if command == "sweep":

@@ -107,6 +107,7 @@ class RunConfig:
 # sentinels (BEGAN's 0 = "the paper value for this data").
 _POSITIVE_INTS = {"latent_dim": 65_536, "width": 8_192, "mlp_units": 65_536, "mlp_layers": 256,
                   "d_steps": 1_000, "g_steps": 1_000, "kernel_size": 31}
+_NON_NEGATIVE_INTS = {"lis_modules": 64}
 _UNIT_INTERVAL = ("beta_1", "beta_2")  # [0, 1)
 
 
@@ -122,6 +123,10 @@ def check_common_ranges(cfg, defaults):
             top = _POSITIVE_INTS[name]
             if not isinstance(value, int) or not 1 <= value <= top:
                 raise ValueError(f"--{name} must be an integer in [1, {top}], got {value!r}.")
+        elif name in _NON_NEGATIVE_INTS:
+            top = _NON_NEGATIVE_INTS[name]
+            if not isinstance(value, int) or not 0 <= value <= top:
+                raise ValueError(f"--{name} must be an integer in [0, {top}], got {value!r}.")
         elif name in _UNIT_INTERVAL:
             if not 0 <= value < 1:
                 raise ValueError(f"--{name} must be in [0, 1), got {value!r}.")

@@ -189,9 +189,6 @@ def _extractors(dataset, image_size, names, inception_graph, keras_inception_wei
         names.append("inception")
     if keras_inception_weights and "keras_inception" not in names:
         names.append("keras_inception")
-    unknown = [n for n in names if n not in report.EXTRACTORS]
-    if unknown:
-        raise ValueError(f"--extractors must name some of {report.EXTRACTORS}, got {unknown}.")
     if "shapes" in names and dataset != "shapes":
         raise ValueError("--extractors=shapes only applies to --dataset=shapes.")
     paths = {"inception": inception_graph, "keras_inception": keras_inception_weights}
@@ -216,6 +213,9 @@ def evaluate(run_dir=None, *, saved_model=None, images=None, dataset=None, image
     ``evaluate --run`` agree; 0 for an export).
     """
     _check_count(num_samples, "--num_samples", minimum=10)
+    unknown = [n for n in extractors or () if n not in report.EXTRACTORS]
+    if unknown:
+        raise ValueError(f"--extractors must name some of {report.EXTRACTORS}, got {unknown}.")
     given = [name for name, v in (("--run", run_dir), ("--saved_model", saved_model),
                                   ("--images", images)) if v]
     if len(given) != 1:
@@ -232,6 +232,9 @@ def evaluate(run_dir=None, *, saved_model=None, images=None, dataset=None, image
         x = source.generate(num_samples, seed)
         result, toy_params = {source.label[0]: source.label[1], "step": source.step}, source.toy_params
         if dataset in data.DATASETS and data.dataset_kind(dataset) == "points":
+            if extractors or inception_graph or keras_inception_weights:
+                raise ValueError(f"--extractors, --inception_graph and --keras_inception_weights "
+                                 f"apply to images; {dataset} is a 2-D data set.")
             return {**result, "dataset": dataset, "num_samples": num_samples,
                     **score(x, dataset, toy_params=toy_params)}
     _check_dataset(dataset, x)

@@ -25,6 +25,7 @@ import uuid
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -175,15 +176,34 @@ def write_archive(archive, path):
 
 
 def _bind(fn, model, spec):
-    """The endpoint; a float input is checked to be finite inside the graph, so a client (TF
-    Serving included) gets an error naming the input instead of plausible-looking outputs."""
+    """The endpoint, with its float input checked inside the graph, so a client (TF Serving
+    included) gets an error naming the input instead of a TensorFlow-internal one or
+    plausible-looking outputs:
+
+    * its shape: a fed tensor skips the signature's declared shape (TF Serving and a loaded
+      signature both feed it straight into the graph), so the check counts values, which no
+      graph optimisation can fold away: ``size == batch × prod(declared non-batch dims)``, then
+      reshapes to the declared shape (a ``[batch, d, 1]`` z is accepted as ``[batch, d]``);
+    * finite values (no NaN or Inf).
+
+    The dtype is enforced by the signature before the graph runs (the caller's error says
+    "expected to be a float tensor"); it cannot be checked from inside.
+    """
     if not spec.dtype.is_floating:
         return lambda x: fn(model, x)
-    message = (f"`{spec.name}` must hold finite values (no NaN or Inf): {spec.dtype.name} "
-               f"{spec.shape}")
+    inner = list(spec.shape[1:])
+    dims = ", ".join(str(d) for d in inner)
+    expected = f"`{spec.name}` must be {spec.dtype.name} [batch, {dims}]"
+    finite = f"`{spec.name}` must hold finite values (no NaN or Inf): {spec.dtype.name} {spec.shape}"
 
     def endpoint(x):
-        return fn(model, tf.debugging.assert_all_finite(x, message))
+        if None not in inner:
+            batch = tf.concat([tf.shape(x), [0]], 0)[0]  # the pad: a scalar has no batch
+            fits = tf.equal(tf.size(x), batch * int(np.prod(inner, dtype=np.int64)))
+            with tf.control_dependencies([tf.debugging.Assert(fits, [expected, "got shape",
+                                                                   tf.shape(x)])]):
+                x = tf.reshape(x, tf.concat([[batch], inner], 0))  # not folded away
+        return fn(model, tf.debugging.assert_all_finite(x, finite))
     return endpoint
 
 

@@ -64,25 +64,36 @@ def _saved_model_target(export_dir):
         (name,) = sig.structured_input_signature[1]
         encode = lambda x: sig(**{name: tf.constant(x)})["z"].numpy()
     return _Target(loaded, latent_dim, meta.get("latent_prior", "normal"),
-                   meta.get("dataset"), meta.get("image_size"), encode)
+                   meta.get("dataset"), meta.get("image_size") or _output_size(serving), encode)
+
+
+def _output_size(signature):
+    """The image size of a signature's single image output (None when not an image)."""
+    shapes = [spec.shape for spec in signature.structured_outputs.values()]
+    return shapes[0][1] if len(shapes) == 1 and shapes[0].rank == 4 else None
 
 
 def invert_images(run_dir=None, *, saved_model=None, images=None, num=16, out, steps=10_000,
-                  learning_rate=1e-3, projection="", traverse_dim=0, seed=0, data_dir=None):
+                  learning_rate=1e-3, projection="", traverse_dim=0, seed=0, data_dir=None,
+                  dataset=None):
     """The ``invert`` command (module docstring); returns the ``inversion.json`` dict."""
     if bool(run_dir) == bool(saved_model):
         raise ValueError("invert needs exactly one of --run=DIR or --saved_model=DIR.")
     if not out:
         raise ValueError("invert needs --out=DIR (a folder for the grids and arrays).")
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"--search_steps must be a positive integer, got {steps!r}.")
+    if not learning_rate > 0:
+        raise ValueError(f"--search_lr must be > 0, got {learning_rate!r}.")
     if not isinstance(num, int) or num < 2:
         raise ValueError(f"--num must be an integer >= 2 (images to invert), got {num!r}.")
     target = _run_target(run_dir) if run_dir else _saved_model_target(saved_model)
     if images is not None:
         x = np.load(images).astype(np.float32)[:num]
-    elif target.dataset:
-        x = held_out_images(target.dataset, num, target.image_size, seed, data_dir)
+    elif dataset or target.dataset:
+        x = held_out_images(dataset or target.dataset, num, target.image_size, seed, data_dir)
     else:
-        raise ValueError("this export names no data set; pass --images=FILE.npy.")
+        raise ValueError("this export names no data set; pass --images=FILE.npy or --dataset=NAME.")
     projection = projection or ("box" if target.prior == "uniform" else "ball")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,8 @@ from tfgan_latent import data
 from tfgan_latent.train import callbacks as cb
 from tfgan_latent.train import config as config_lib
 from tfgan_latent.train import registry, samples, strategy as strategy_lib
-from tfgan_latent.train.checkpoints import Checkpointer, RunLock, SettingsMismatchError
+from tfgan_latent.train.checkpoints import (Checkpointer, RunLock, SettingsMismatchError,
+                                           StorageError, last_good_checkpoint, storage_errors)
 
 
 def _segments(start, total, every):
@@ -39,7 +40,8 @@ def resolve_model_config(run_cfg, overrides=None):
     unknown = sorted(set(overrides) - names)
     if unknown:
         raise ValueError(
-            f"{', '.join('--' + u for u in unknown)} do(es) not apply to --model={run_cfg.model}; "
+            f"{', '.join('--' + u for u in unknown)} {'does' if len(unknown) == 1 else 'do'} not "
+            f"apply to --model={run_cfg.model}; "
             f"its settings are {sorted(names)}."
         )
     cfg = dataclasses.replace(spec.config_cls(), **overrides)
@@ -93,6 +95,57 @@ def restore_latest(run_cfg, model_cfg, ckpt_dir, strategy=None, keep=3):
     return stages, index, gan, checkpointer, checkpointer.restore_latest()
 
 
+def activation_floats(model):
+    """Floats one example's forward pass stores: the sum of every layer's output size (a lower
+    bound for nets whose layers nest or are called twice, whose inner outputs are not counted)."""
+    total = 0
+    for layer in getattr(model, "layers", []):
+        try:
+            shape = layer.output.shape
+        except (AttributeError, ValueError):  # subclassed or multiply-called layers
+            continue
+        total += int(np.prod([d or 1 for d in shape[1:]]))
+    return total
+
+
+def available_memory():
+    """Bytes of host memory available now (Linux ``MemAvailable``), or None when unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+# Bytes per stored activation float in one training step: float32 (4) × ~6 copies (D sees a
+# real and a fake batch; forward and backward of the D and the G update; penalties add a second
+# backward). A rough, deliberately conservative-by-count estimate, used only to refuse batches
+# that cannot fit (training would swap or be killed) with a number instead of a hang.
+_BYTES_PER_ACTIVATION = 4 * 6
+
+
+def check_batch_memory(gan, batch_size, available=None):
+    """Raises, naming --batch_size and the estimate, when one step's activations cannot fit in
+    the host memory available (checked on CPU-only machines, where the host memory is what
+    runs out); returns the estimate in bytes (None when nothing could be counted)."""
+    import tensorflow as tf
+
+    per_example = sum(activation_floats(getattr(gan, k, None))
+                      for k in ("generator", "discriminator"))
+    if not per_example:
+        return None
+    need = _BYTES_PER_ACTIVATION * per_example * batch_size * getattr(gan, "d_steps", 1)
+    available = available_memory() if available is None else available
+    if available and need > available and not tf.config.list_physical_devices("GPU"):
+        raise ValueError(
+            f"--batch_size={batch_size} needs about {need / 2**30:.1f} GiB for one training "
+            f"step's activations (estimate: {per_example:,} floats per example), more than the "
+            f"{available / 2**30:.1f} GiB of memory available; use a smaller --batch_size.")
+    return need
+
+
 def train(run_cfg, model_cfg=None):
     """Trains (or resumes) the run described by ``run_cfg``; returns a dict of result paths."""
     run_cfg = run_cfg.resolved()
@@ -104,7 +157,15 @@ def train(run_cfg, model_cfg=None):
     for flag, path in (("out", run_cfg.out), ("export_dir", run_cfg.export_dir)):
         check_folder(flag, path)
     with RunLock(out):
-        return _train_locked(run_cfg, model_cfg, out, chief)
+        try:
+            return _train_locked(run_cfg, model_cfg, out, chief)
+        except StorageError as e:
+            last = last_good_checkpoint(out / "checkpoints")
+            raise StorageError(
+                f"{e} Training stopped; "
+                + (f"the last good checkpoint, {last}, is intact: rerun the same command to "
+                   "resume from it once the problem is fixed." if last else
+                   "no checkpoint was written yet.")) from None
 
 
 def check_folder(flag, path):
@@ -142,7 +203,9 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     stages, index, gan, checkpointer, restored = restore_latest(
         run_cfg, model_cfg, ckpt_dir, strategy, run_cfg.keep_checkpoints)
     dirs = stage_dirs(ckpt_dir, stages)
-    config_lib.write_config(config_path, run_cfg, model_cfg)
+    check_batch_memory(gan, run_cfg.batch_size)
+    with storage_errors("the run settings", config_path):
+        config_lib.write_config(config_path, run_cfg, model_cfg)
     start = int(keras.ops.convert_to_numpy(gan.step))
     if restored and run_cfg.verbose:
         print(f"resuming from {restored} (step {start})", flush=True)
@@ -153,7 +216,8 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     n_preview = 64 if kind == "images" else 2000
     real_examples = lambda n: next(iter(_dataset(run_cfg, n, 0, seed=run_cfg.seed + 1))).numpy()
     fixed_inputs = gan.preview_inputs(n_preview, run_cfg.seed, real_examples)
-    np.save(sample_dir / "fixed_z.npy", fixed_inputs)
+    with storage_errors("the preview latents", sample_dir / "fixed_z.npy"):
+        np.save(sample_dir / "fixed_z.npy", fixed_inputs)
     real_points = real_examples(n_preview) if kind == "points" else None
 
     def write_samples(step):  # `gan` is the current stage's model
@@ -166,7 +230,9 @@ def _train_locked(run_cfg, model_cfg, out, chief):
         return path
 
     if chief and restored:
-        cb.rewind_metrics(out / "metrics.jsonl", start)
+        with storage_errors("the rewound training log in", out):
+            cb.rewind_metrics(out / "metrics.jsonl", start)
+            cb.rewind_tensorboard(out / "tensorboard", start)
     guard, evaluation = cb.NanGuard(), None
     periodic = cb.PeriodicCheckpoint(checkpointer, run_cfg.checkpoint_every, guard)
     callbacks = [guard]
@@ -174,7 +240,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
         callbacks += [
             cb.MetricsLogger(out / "metrics.jsonl", out / "tensorboard", guard, run_cfg.steps,
                              verbose=run_cfg.verbose == 2),
-            cb.SampleWriter(write_samples, run_cfg.sample_every, guard),
+            cb.SampleWriter(write_samples, run_cfg.sample_every, guard, sample_dir),
         ]
         if run_cfg.eval_every:
             evaluation = cb.PeriodicEvaluation(
@@ -220,13 +286,16 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     if chief and evaluation is not None and evaluation.last and evaluation.last["step"] == end:
         result["eval"] = {k.split("/", 1)[1]: v for k, v in evaluation.last.items() if k != "step"}
     if chief:
-        result["samples"] = str(write_samples(end))
+        with storage_errors("the final samples in", sample_dir):
+            result["samples"] = str(write_samples(end))
         output = "points" if kind == "points" else "images"
         previous = _finished_export(out / "result.json", result, run_cfg)
-        result["export"] = previous or str(gan.export_to(run_cfg.export_dir, output,
-                                                         export_metadata(run_cfg, gan)))
-        result.update(gan.write_run_files(out))
-        (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
+        with storage_errors("the exported generator in", run_cfg.export_dir):
+            result["export"] = previous or str(gan.export_to(run_cfg.export_dir, output,
+                                                             export_metadata(run_cfg, gan)))
+        with storage_errors("the run's result files in", out):
+            result.update(gan.write_run_files(out))
+            (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 

@@ -43,7 +43,10 @@ def _reconstruct(model, x, search_steps, learning_rate):
 def sweep(run_template, overrides, *, dims, models=SWEEP_MODELS, sets=image_sets.IMAGE_SETS,
           num=64, search_steps=10_000, search_lr=1e-3, shift=4, ood="gratings"):
     """Trains, inverts and writes the curves (module docstring); returns the CSV rows."""
-    dims = [int(d) for d in dims]
+    try:
+        dims = [int(d) for d in dims]
+    except (TypeError, ValueError):
+        raise ValueError(f"--dims must be positive integers, got {list(dims)!r}.") from None
     if not dims or min(dims) < 1:
         raise ValueError(f"--dims must be positive integers, got {dims!r}.")
     for name in models:

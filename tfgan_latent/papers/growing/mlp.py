@@ -22,16 +22,13 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from tfgan_latent.checks import positive_int
 from tfgan_latent.layers import BetaFadedDense
 from tfgan_latent.models.gan import GAN, in_cross_replica
 
 _register = keras.saving.register_keras_serializable(package="tfgan_latent")
 LEAKY_SLOPE = 0.2  # §7.1: "leakiness factor c = 0.2"; code: tf.nn.leaky_relu default 0.2
 
-
-def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
 
 
 def _hidden(x, units, first, last):
@@ -64,9 +61,9 @@ def swiss_roll_generator(latent_dim=2, start_latent_dim=None, units=32, num_laye
     ``Swiss_roll/gan/gan.py`` and ``restore_and_retrain.py``.
     """
     for arg, value in (("latent_dim", latent_dim), ("units", units), ("num_layers", num_layers)):
-        _positive(arg, value)
+        positive_int(arg, value)
     if start_latent_dim is not None:
-        _positive("start_latent_dim", start_latent_dim)
+        positive_int("start_latent_dim", start_latent_dim)
         if start_latent_dim >= latent_dim:
             raise ValueError(
                 f"`start_latent_dim` ({start_latent_dim}) must be smaller than `latent_dim` "
@@ -95,7 +92,7 @@ def swiss_roll_discriminator(units=32, num_layers=4, name="discriminator"):
     authors' ``Swiss_roll/gan/gan.py::discriminator`` (TF1 ``tf.layers.dense``).
     """
     for arg, value in (("units", units), ("num_layers", num_layers)):
-        _positive(arg, value)
+        positive_int(arg, value)
     x_in = keras.Input((2,), name="x")
     x = _hidden(x_in, units, 1, num_layers)
     out = layers.Dense(1, name="out")(x)
@@ -201,8 +198,8 @@ class MLPGrowingGAN(GAN):
                     f"MLPGrowingGAN sets `{name}` to 1; use `d_updates` / `g_updates` for the "
                     "updates per minibatch."
                 )
-        _positive("d_updates", d_updates)
-        _positive("g_updates", g_updates)
+        positive_int("d_updates", d_updates)
+        positive_int("g_updates", g_updates)
         if growth_step is not None and (
             isinstance(growth_step, bool) or not isinstance(growth_step, int) or growth_step < 0
         ):
