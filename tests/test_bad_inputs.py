@@ -194,6 +194,20 @@ API_CASES = [
 ]
 
 
+def signature_cases():
+    """(case, z fed to the toy export's ``serving_default`` (latent_dim 2), expected text)."""
+    shape = "`z` must be float32 [batch, 2]"
+    return [("z float64", tf.ones((2, 2), tf.float64), "expected to be a float tensor"),
+            ("z int32", tf.ones((2, 2), tf.int32), "expected to be a float tensor"),
+            ("z width 3", tf.ones((2, 3)), shape),
+            ("z width 1", tf.ones((4, 1)), shape),
+            ("z rank 1", tf.ones((4,)), shape),
+            ("z rank 0", tf.constant(1.0), shape),
+            ("z rank 3, width 3", tf.ones((2, 3, 1)), shape),
+            ("z with NaN", tf.constant([[0.0, np.nan], [1.0, 1.0]]), "`z` must hold finite"),
+            ("z with Inf", tf.constant([[0.0, np.inf], [1.0, 1.0]]), "`z` must hold finite")]
+
+
 def _fill(text, tmp):
     return text.replace("{tmp}", tmp)
 
@@ -250,7 +264,7 @@ class BadInputSweepTest(tf.test.TestCase):
             self.assertNotIn(text, message, f"{case}: internals in {message!r}")
 
     def test_cli_cases(self):
-        self.assertGreaterEqual(len(CLI_CASES) + len(API_CASES) + 9, 60)
+        self.assertGreaterEqual(len(CLI_CASES) + len(API_CASES) + len(signature_cases()), 60)
         tmp = self._tmp.name
         for case, argv, code, expected in CLI_CASES:
             with self.subTest(case):
@@ -273,17 +287,7 @@ class BadInputSweepTest(tf.test.TestCase):
         dtype is refused by the signature before the graph runs."""
         serving = tf.saved_model.load(str(Path(self._tmp.name) / "exp" / "1")
                                       ).signatures["serving_default"]
-        shape = "`z` must be float32 [batch, 2]"
-        cases = [("z float64", tf.ones((2, 2), tf.float64), "expected to be a float tensor"),
-                 ("z int32", tf.ones((2, 2), tf.int32), "expected to be a float tensor"),
-                 ("z width 3", tf.ones((2, 3)), shape),
-                 ("z width 1", tf.ones((4, 1)), shape),
-                 ("z rank 1", tf.ones((4,)), shape),
-                 ("z rank 0", tf.constant(1.0), shape),
-                 ("z rank 3, width 3", tf.ones((2, 3, 1)), shape),
-                 ("z with NaN", tf.constant([[0.0, np.nan], [1.0, 1.0]]), "`z` must hold finite"),
-                 ("z with Inf", tf.constant([[0.0, np.inf], [1.0, 1.0]]), "`z` must hold finite")]
-        for case, z, expected in cases:
+        for case, z, expected in signature_cases():
             with self.subTest(case):
                 with self.assertRaises(tf.errors.InvalidArgumentError) as caught:
                     serving(z=z)
@@ -297,13 +301,21 @@ class BadInputSweepTest(tf.test.TestCase):
 def _table():
     with tempfile.TemporaryDirectory() as tmp:
         make_scratch(tmp)
-        rows = [(case, *run_cli(argv, tmp)) for case, argv, _, _ in CLI_CASES]
+        rows = [(f"CLI: {case}", *run_cli(argv, tmp)) for case, argv, _, _ in CLI_CASES]
+        serving = tf.saved_model.load(str(Path(tmp) / "exp" / "1")).signatures["serving_default"]
+        for case, z, _ in signature_cases():
+            try:
+                serving(z=z)
+                rows.append((f"signature: {case}", "no error", ""))
+            except Exception as e:  # the table shows what a client reads
+                found = [l for l in str(e).splitlines() if "`z`" in l or "expected" in l]
+                rows.append((f"signature: {case}", type(e).__name__, (found or [str(e)])[0]))
     for case, fn, _ in API_CASES:
         try:
             fn()
-            rows.append((case, "no error", ""))
+            rows.append((f"API: {case}", "no error", ""))
         except Exception as e:  # the table shows what a user would read
-            rows.append((case, type(e).__name__, str(e)))
+            rows.append((f"API: {case}", type(e).__name__, str(e)))
     print("| case | exit / exception | message |\n|---|---|---|")
     for case, code, message in rows:
         first = message.strip().splitlines()[0] if message.strip() else ""

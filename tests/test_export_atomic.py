@@ -128,7 +128,7 @@ class AtomicExportTest(tf.test.TestCase):
             for p in paths:
                 self.assertTrue(export.is_complete_export(p))
 
-    def test_non_finite_z_is_refused_inside_the_saved_model(self):
+    def test_non_finite_or_misshapen_z_is_refused_inside_the_saved_model(self):
         with tempfile.TemporaryDirectory() as tmp:
             g = _generator(3)
             path = export.export_generator(g, 3, Path(tmp) / "exp", "points")
@@ -152,6 +152,17 @@ class AtomicExportTest(tf.test.TestCase):
                                  env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
             self.assertNotEqual(run.returncode, 0)
             self.assertIn("`z` must hold finite values", run.stderr)
+            # A z of the wrong width: saved_model_cli's session checks the declared shape before
+            # the graph runs (TF Serving feeds the graph directly: the in-graph check above).
+            np.save(Path(tmp) / "wide.npy", np.ones((2, 4), np.float32))
+            run = subprocess.run([str(cli_bin), "run", "--dir", str(path), "--tag_set", "serve",
+                                  "--signature_def", "serving_default",
+                                  "--inputs", f"z={Path(tmp) / 'wide.npy'}"],
+                                 capture_output=True, text=True, timeout=300,
+                                 env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+            self.assertNotEqual(run.returncode, 0)
+            self.assertIn("Cannot feed value of shape (2, 4) for Tensor serving_default_z:0, "
+                          "which has shape (None, 3)", run.stderr)
 
     def test_export_dir_that_is_a_file_is_named(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -113,7 +113,7 @@ class RepresentativeFeatureDiscriminator(NestedModelsConfig, keras.Model):
     def head_kernels(self):
         """(w2, w1): the head's weights on the trunk's and on the extractor's features, each in
         the row order of ``vec`` of its own map (undoing a channel merge's interleaving)."""
-        kernel = ops.convert_to_numpy(self.head.kernel)[:, 0]
+        kernel = self.head.kernel.numpy()[:, 0]
         if self.resolved_merge == "flatten":
             return kernel[: self.trunk_size], kernel[self.trunk_size:]
         trunk_shape = tuple(self.trunk.outputs[0].shape[1:])

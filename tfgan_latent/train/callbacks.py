@@ -25,7 +25,7 @@ _SCALAR_METADATA = summary_pb2.SummaryMetadata(
 
 
 def _step(model):
-    return int(keras.ops.convert_to_numpy(model.step))
+    return int(model.step.numpy())
 
 
 class NonFiniteLossError(RuntimeError):
@@ -45,7 +45,7 @@ class NanGuard(keras.callbacks.Callback):
         self.failure = None
 
     def on_epoch_end(self, epoch, logs=None):
-        step, index = (int(v) for v in keras.ops.convert_to_numpy(self.model.nonfinite))
+        step, index = (int(v) for v in self.model.nonfinite.numpy())
         if step >= 0 and self.failure is None:
             key = list(self.model.trackers)[index]
             value = float(np.asarray((logs or {}).get(key, np.nan)).reshape(-1)[0])

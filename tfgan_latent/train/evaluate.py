@@ -91,7 +91,7 @@ def gan_source(gan, run_cfg, label=("run", None)):
     return Source(lambda z: keras.ops.convert_to_numpy(generator(z, training=False)),
                   dataset=run_cfg.dataset, image_size=run_cfg.image_size,
                   latent_dim=gan.latent_dim, prior=gan.latent_prior,
-                  prior_args=gan.latent_prior_args, step=int(keras.ops.convert_to_numpy(gan.step)),
+                  prior_args=gan.latent_prior_args, step=int(gan.step.numpy()),
                   seed=run_cfg.seed, toy_params=run_cfg.toy_params(), label=label)
 
 

@@ -206,7 +206,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     check_batch_memory(gan, run_cfg.batch_size)
     with storage_errors("the run settings", config_path):
         config_lib.write_config(config_path, run_cfg, model_cfg)
-    start = int(keras.ops.convert_to_numpy(gan.step))
+    start = int(gan.step.numpy())
     if restored and run_cfg.verbose:
         print(f"resuming from {restored} (step {start})", flush=True)
 
@@ -253,7 +253,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     while True:
         last_stage = index == len(stages) - 1
         stop = run_cfg.steps if last_stage else min(stages[index].end_step, run_cfg.steps)
-        now = int(keras.ops.convert_to_numpy(gan.step))
+        now = int(gan.step.numpy())
         for first, n, per_epoch in _segments(now, stop, run_cfg.log_every):
             ds = _dataset(run_cfg, run_cfg.batch_size * gan.d_steps, first)
             gan.fit(ds, steps_per_epoch=per_epoch, epochs=n // per_epoch, callbacks=callbacks,
@@ -279,7 +279,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
             f"{key} became {value} at step {step}; training stopped. The last good checkpoint "
             f"is {last_good or 'none (no checkpoint was written yet)'}."
         )
-    end = int(keras.ops.convert_to_numpy(gan.step))
+    end = int(gan.step.numpy())
     if checkpointer.latest is None or not checkpointer.latest.endswith(f"-{end}"):
         checkpointer.save(end)
     result = {"out": str(out), "step": end, "checkpoint": checkpointer.latest}
@@ -337,7 +337,7 @@ def export_metadata(run_cfg, gan):
     return {"model": run_cfg.model, "dataset": run_cfg.dataset, "image_size": run_cfg.image_size,
             "latent_dim": gan.latent_dim, "latent_prior": gan.latent_prior,
             "latent_prior_args": gan.latent_prior_args, "toy_params": run_cfg.toy_params(),
-            "step": int(keras.ops.convert_to_numpy(gan.step))}
+            "step": int(gan.step.numpy())}
 
 
 def _dataset(run_cfg, batch_size, start_step, seed=None):

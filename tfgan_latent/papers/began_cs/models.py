@@ -198,7 +198,7 @@ class BEGAN(GAN):
         codes_fake = np.concatenate([ops.convert_to_numpy(self.encode(fake[i:i + 500]))
                                      for i in range(0, len(fake), 500)])
         stats = analysis.latent_pca(codes_real, codes_fake)
-        self.latent_history.append((int(ops.convert_to_numpy(self.step)), stats))
+        self.latent_history.append((int(self.step.numpy()), stats))
         return {"latent_var_real": stats["var_real"], "latent_var_gen": stats["var_gen"],
                 "latent_var_ratio": stats["var_gen"] / max(stats["var_real"], 1e-12),
                 "enc_g_error": float(np.mean(np.abs(codes_fake - z)))}

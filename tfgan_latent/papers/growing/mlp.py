@@ -108,7 +108,7 @@ def _fresh_state(optimizer):
     building new ``RMSPropOptimizer`` s in a new graph (only trainable variables restored).
     """
     lr = getattr(optimizer, "_learning_rate", None)
-    return [(v, np.array(ops.convert_to_numpy(v))) for v in optimizer.variables if v is not lr]
+    return [(v, np.array(v.numpy())) for v in optimizer.variables if v is not lr]
 
 
 def _repeat(n, update):
@@ -242,7 +242,7 @@ class MLPGrowingGAN(GAN):
         """
         super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
         for name in ("g_optimizer", "d_optimizer"):
-            if int(ops.convert_to_numpy(getattr(self, name).iterations)):
+            if int(getattr(self, name).iterations.numpy()):
                 raise ValueError(
                     f"`{name}` has already been applied; MLPGrowingGAN resets the optimizers "
                     "to their state at compile time at the growth, so pass unused ones."
@@ -255,7 +255,7 @@ class MLPGrowingGAN(GAN):
         """Latent coordinates G uses now (``start_latent_dim`` before growth)."""
         if self.growing_layer is None:
             return self.latent_dim
-        beta = float(ops.convert_to_numpy(self.growing_layer.beta))
+        beta = float(self.growing_layer.beta.numpy())
         return self.latent_dim if beta > 0 else self.start_latent_dim
 
     def _grow(self):

@@ -264,7 +264,7 @@ class GrowingGAN(WGANGP):
             if layer.trainable_weights:
                 source = self.generator.get_layer(layer.name)
                 for target, value in zip(layer.trainable_weights, source.trainable_weights):
-                    target.assign(ops.convert_to_numpy(value))
+                    target.assign(value.numpy())
         return self._with_prefix(plain)
 
     # -------------------------------------------------------- checkpoints
