@@ -144,22 +144,21 @@ class AtomicExportTest(tf.test.TestCase):
             # The same refusal for a client in another process (saved_model_cli as a stand-in
             # for TF Serving, which cannot be installed here).
             cli_bin = Path(sys.executable).parent / "saved_model_cli"
-            np.save(Path(tmp) / "nan.npy", np.full((2, 3), np.nan, np.float32))
-            run = subprocess.run([str(cli_bin), "run", "--dir", str(path), "--tag_set", "serve",
-                                  "--signature_def", "serving_default",
-                                  "--inputs", f"z={Path(tmp) / 'nan.npy'}"],
-                                 capture_output=True, text=True, timeout=300,
-                                 env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+
+            def serve(name, z):  # saved_model_cli run on z saved as name.npy
+                np.save(Path(tmp) / f"{name}.npy", z)
+                return subprocess.run([str(cli_bin), "run", "--dir", str(path), "--tag_set",
+                                       "serve", "--signature_def", "serving_default",
+                                       "--inputs", f"z={Path(tmp) / name}.npy"],
+                                      capture_output=True, text=True, timeout=300,
+                                      env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+
+            run = serve("nan", np.full((2, 3), np.nan, np.float32))
             self.assertNotEqual(run.returncode, 0)
             self.assertIn("`z` must hold finite values", run.stderr)
             # A z of the wrong width: saved_model_cli's session checks the declared shape before
             # the graph runs (TF Serving feeds the graph directly: the in-graph check above).
-            np.save(Path(tmp) / "wide.npy", np.ones((2, 4), np.float32))
-            run = subprocess.run([str(cli_bin), "run", "--dir", str(path), "--tag_set", "serve",
-                                  "--signature_def", "serving_default",
-                                  "--inputs", f"z={Path(tmp) / 'wide.npy'}"],
-                                 capture_output=True, text=True, timeout=300,
-                                 env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+            run = serve("wide", np.ones((2, 4), np.float32))
             self.assertNotEqual(run.returncode, 0)
             self.assertIn("Cannot feed value of shape (2, 4) for Tensor serving_default_z:0, "
                           "which has shape (None, 3)", run.stderr)

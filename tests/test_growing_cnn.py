@@ -77,6 +77,13 @@ def _pool(x, f):
     return x.reshape(b, h // f, f, w // f, f, c).mean(axis=(2, 4))
 
 
+def randomize(model, rng, scale=0.2):
+    """Every trainable weight, biases included, drawn N(0, scale²): continuity must not lean on
+    the zero biases and fresh draws of a newly built net."""
+    for w in model.trainable_weights:
+        w.assign(rng.normal(0.0, scale, w.shape).astype(w.dtype))
+
+
 def _set_schedule(model, alpha, beta, tau):
     for layer in model.layers:
         if hasattr(layer, "beta"):
@@ -97,6 +104,8 @@ class ContinuityTest(tf.test.TestCase, parameterized.TestCase):
         for prev, arch in zip(plan[:-1], plan[1:]):
             g_old, d_old = cnn.build_generator(prev), cnn.build_discriminator(prev)
             g_new, d_new = cnn.build_generator(arch, prev), cnn.build_discriminator(arch, prev)
+            for net in (g_old, d_old, g_new, d_new):  # the new parts too: they must be faded
+                randomize(net, rng)
             cnn.transfer_weights(g_new, g_old)
             cnn.transfer_weights(d_new, d_old)
             f = arch.resolution // prev.resolution

@@ -15,7 +15,7 @@ import tensorflow as tf
 from absl.testing import parameterized
 
 from tests import helpers
-from tests.test_growing_cnn import _pool, table_count, trainable
+from tests.test_growing_cnn import _pool, randomize, table_count, trainable
 from tfgan_latent.layers import AlphaFade, MinibatchStddev
 from tfgan_latent.papers.growing import cnn
 from tfgan_latent.papers.growing.models import GrowingGAN, cycle_schedule
@@ -259,6 +259,13 @@ class StagedRunTest(tf.test.TestCase):
                 run, cfg = growing_run(tmp, model, steps=6)
                 first, second = cycle_stages(model)(run.resolved(), cfg)
                 old = first.build(None)
+                rng = np.random.default_rng(3)
+                randomize(old.generator, rng)  # non-zero biases everywhere, then real steps
+                randomize(old.discriminator, rng)
+                r = run.image_size  # the data set's size: D sees it pooled to its own
+                for _ in range(2):
+                    old.train_step(tf.constant(rng.uniform(
+                        -1, 1, (4 * old.d_steps, r, r, 3)).astype("float32")))
                 old.g_optimizer.iterations.assign(7)
                 new = second.build(old)
                 self.assertEqual(int(new.g_optimizer.iterations.numpy()), 0)

@@ -18,11 +18,15 @@ class LinearGenerator:
 class WalksTest(tf.test.TestCase):
 
     def test_unit_latents_and_prefix(self):
+        raw = np.random.default_rng(3).standard_normal((16, 256))  # §7.2.3: N(0, I), unit norm
         z = walks.unit_latents(16, 256, seed=3)
+        self.assertAllClose(z, raw / np.sqrt((raw**2).sum(axis=1, keepdims=True)), atol=1e-6)
         self.assertAllClose(np.linalg.norm(z, axis=1), np.ones(16), atol=1e-6)
-        zb = walks.unit_latents(16, 256, seed=3, normalization="batch")
-        self.assertAllClose(np.linalg.norm(zb), 1.0, atol=1e-6)
-        self.assertAllClose(z[:, :8], walks.unit_latents(16, 256, seed=3)[:, :8])
+        zb = walks.unit_latents(16, 256, seed=3, normalization="batch")  # the code: one norm
+        self.assertAllClose(zb, raw / np.sqrt((raw**2).sum()), atol=1e-7)
+        default = np.random.default_rng(547).standard_normal((2, 256))  # the code's seed 547
+        self.assertAllClose(walks.unit_latents(2), default / np.linalg.norm(default, axis=1)[:, None],
+                            atol=1e-6)
         with self.assertRaisesRegex(ValueError, "`normalization` must be one of"):
             walks.unit_latents(2, normalization="l1")
 
@@ -62,8 +66,12 @@ class WalksTest(tf.test.TestCase):
         self.assertAllClose(walks.dimension_variability(g, z), np.linalg.norm(a, axis=0), rtol=1e-5)
         ref = walks.unit_latents(1, 4, seed=5)[0]
         scores = walks.group_variability(g, ref, groups=((0, 1), (3, 4)), n=50, seed=4)
-        zs = walks.resample_group(ref, (0, 1), 50, seed=4)[:, 0]
-        expected = np.mean(np.sqrt(np.var(zs) * a[:, 0] ** 2 + 1e-8))  # output j = a_j0 z_0 + const
+        # The group (0, 1) is coordinate 0, redrawn as coordinate 0 of 50 unit-norm N(0, I_4)
+        # draws with the walk's seed; output j = a_j0 z_0 + const varies with it alone.
+        fresh = np.random.default_rng(4).standard_normal((50, 4))
+        zs = fresh[:, 0] / np.linalg.norm(fresh, axis=1)
+        var = ((zs - zs.mean()) ** 2).mean()
+        expected = np.mean([np.sqrt(var * a[j, 0] ** 2 + 1e-8) for j in range(2)])
         self.assertAllClose(scores[0], expected, rtol=1e-6)
         self.assertAllClose(scores[1], 1e-4, rtol=1e-6)  # ignored group: sqrt(eps)
 

@@ -399,12 +399,12 @@ class LISChainTest(tf.test.TestCase):
     def test_early_stop_distribution_chi_square(self):
         draws_per_n = 20000
         z = np.zeros((1, 2), "float32")
-        for n in (1, 2, 3):
-            chain = LISChain(n, seed=n)
+
+        def chi2_of(chain, n):
             chain.build((None, 2))
 
             @tf.function
-            def draws(count, chain=chain):
+            def draws(count):
                 ta = tf.TensorArray(tf.int32, size=count)
                 for i in tf.range(count):
                     ta = ta.write(i, chain(z, training=True)["num_active"])
@@ -412,12 +412,17 @@ class LISChainTest(tf.test.TestCase):
 
             counts = np.bincount(draws(draws_per_n).numpy(), minlength=n + 1)
             expected = draws_per_n * np.asarray(CLOSED_FORM[n])
-            chi2 = float(np.sum((counts - expected) ** 2 / expected))
+            return float(np.sum((counts - expected) ** 2 / expected)), counts
+
+        for n in (1, 2, 3):
+            chi2, counts = chi2_of(LISChain(n, seed=n), n)
             self.assertLess(chi2, CHI2_CRIT_1E3[n], msg=f"N={n} counts={counts}")
-            # a wrong distribution would be caught: uniform over K gives a huge statistic
-            if n == 3:
-                uniform = np.full(n + 1, draws_per_n / (n + 1))
-                self.assertGreater(np.sum((uniform - expected) ** 2 / expected), 100)
+        # The test has power: the chain itself, drawing K uniformly (the law of a plausible
+        # misreading), fails it by far.
+        wrong = LISChain(3, seed=3)
+        wrong._stop_cdf = np.array([0.25, 0.5, 0.75], "float32")
+        chi2, counts = chi2_of(wrong, 3)
+        self.assertGreater(chi2, 10 * CHI2_CRIT_1E3[3], msg=f"uniform K counts={counts}")
 
     def test_draws_reproducible_from_seed(self):
         def sequence(seed):

@@ -33,17 +33,6 @@ def lis_run(tmp, model="glis", dataset="ring8", steps=4, overrides=None, **kwarg
     return run, runner.resolve_model_config(run, {**TINY[kind], **extra, **(overrides or {})})
 
 
-def np_tprelu(x, a, b):
-    return np.where(x > b, x, b + np.clip(a, 0, 1) * (x - b))
-
-
-def np_lis_module(z, module):
-    w1 = keras.ops.convert_to_numpy(module.dense_1.effective_kernel())
-    w2 = keras.ops.convert_to_numpy(module.dense_2.effective_kernel())
-    a, b = (v.numpy() for v in (module.tprelu.alpha, module.tprelu.threshold))
-    return z + np_tprelu(z @ w1, a, b) @ w2
-
-
 # ------------------------------------------------------------------ App. J nets
 def appendix_j_counts(size, latent=256, nf=64, nf_r=32, channels=3, nlayer=4):
     """Parameters of App. J Tables 1-3, layer by layer (WN hidden layers: kernel only;
@@ -188,17 +177,19 @@ class GLISTest(tf.test.TestCase):
 
     def test_generator_loss_vs_numpy(self):
         gan = _tiny_glis()
-        z = np.random.default_rng(4).normal(size=(32, 4)).astype("float32")
+        rng = np.random.default_rng(4)
+        weights = gan.generator.trainable_weights + gan.discriminator.trainable_weights
+        _randomize(weights, rng)
+        params = {id(w): w.numpy().astype("float64") for w in weights}
+        z = rng.normal(size=(32, 4)).astype("float32")
         seen = set()
         for _ in range(12):
             logs = gan.generator_losses(tf.constant(z))
             k = int(logs["lis_active"])
             seen.add(k)
-            lat, sim = z, 0.0
-            for i, module in enumerate(gan.generator.lis_chain.lis_modules[:k], start=1):
-                lat = np_lis_module(lat, module)
-                sim += 0.9**i * np.mean((lat - z) ** 2)
-            logits = gan.discriminator(gan.generator.generator(lat)).numpy()
+            lat, latents = _np_lis(z.astype("float64"), params, gan.generator.lis_chain.lis_modules, k)
+            sim = sum(0.9**i * np.mean((zi - z) ** 2) for i, zi in enumerate(latents, start=1))
+            logits = _np_mlp(_np_mlp(lat, params, gan.generator.generator), params, gan.discriminator)
             adversarial = np.mean(np.logaddexp(0.0, -logits))  # -log sigmoid
             self.assertAllClose(logs["similarity"], sim, rtol=1e-4, atol=1e-6)
             self.assertAllClose(logs["g_loss"], adversarial + sim, rtol=1e-4, atol=1e-6)
@@ -216,17 +207,150 @@ class GLISTest(tf.test.TestCase):
         self.assertEqual(wrapped(np.zeros((2, 6), "float32")).shape, (2, 3))
 
     def test_lis_generator_round_trip(self):
+        rng = np.random.default_rng(0)
         gen = LISGenerator(nets.wn_mlp(4, 2, 8, 1, name="g"), 2, seed=5, name="lis_g")
-        copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(gen))
-        copy.set_weights(gen.get_weights())
-        z = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
-        self.assertAllClose(copy(z), gen(z))
-        self.assertEqual(copy.num_modules, 2)
         refined = RefinedGenerator(gen, nets.wn_mlp(2, 4, 8, 1, name="r"))
-        copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(refined))
-        copy.set_weights(refined.get_weights())
-        self.assertAllClose(copy(z), refined(z))
-        self.assertAllClose(refined(z), gen(refined.reverser(gen(z))))  # G(R(G(z)))
+        weights = gen.trainable_weights + refined.reverser.trainable_weights
+        _randomize(weights, rng)
+        z = rng.normal(size=(3, 4)).astype("float32")
+        params = {id(w): w.numpy().astype("float64") for w in weights}
+        modules, g_net = gen.lis_chain.lis_modules, gen.generator
+        np_gen = lambda v: _np_mlp(_np_lis(v, params, modules, 2)[0], params, g_net)
+        # Inference runs every module: G(z'_N); R-separate: G(R(G(z))), all in numpy.
+        self.assertAllClose(gen(z), np_gen(z), atol=1e-5)
+        self.assertAllClose(refined(z), np_gen(_np_mlp(np_gen(z), params, refined.reverser)),
+                            atol=1e-5)
+        for model in (gen, refined):
+            copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(model))
+            copy.set_weights(model.get_weights())
+            self.assertAllClose(copy(z), model(z), atol=1e-6)
+        self.assertEqual(copy.generator.num_modules, 2)
+
+
+# An independent float64 numpy model of the G-LIS nets (wn_mlp + LIS chain): WN dense
+# y = x v / sqrt(||v_j||² + 1e-6) (· g_j) (+ b_j), TPReLU with α clipped to [0, 1], LIS module
+# z + f(z); parameters from a dict keyed by variable (``id``), so gradients are finite differences.
+def _np_wn(x, params, layer):
+    v = params[id(layer.kernel)]
+    y = x @ v / np.sqrt((v**2).sum(axis=0) + 1e-6)
+    if layer.g is not None:
+        y = y * params[id(layer.g)]
+    if layer.bias is not None:
+        y = y + params[id(layer.bias)]
+    return y
+
+
+def _np_act(x, params, layer):
+    a, b = np.clip(params[id(layer.alpha)], 0, 1), params[id(layer.threshold)]
+    return np.where(x > b, x, b + a * (x - b))
+
+
+def _np_mlp(x, params, model):
+    for layer in model.layers[1:]:
+        x = _np_act(x, params, layer) if hasattr(layer, "alpha") else _np_wn(x, params, layer)
+    return x
+
+
+def _np_lis(z, params, modules, k):
+    """(z'_k, [z'_1..z'_k]) through the first k modules."""
+    latents = []
+    for m in modules[:k]:
+        z = z + _np_wn(_np_act(_np_wn(z, params, m.dense_1), params, m.tprelu), params, m.dense_2)
+        latents.append(z)
+    return z, latents
+
+
+def _randomize(weights, rng):
+    """Non-trivial values: kernels and biases N(0, 0.5²), WN scales g in [0.5, 1.5], TPReLU
+    slopes α in [0.1, 0.9] (inside the clip), thresholds N(0, 0.5²)."""
+    for w in weights:
+        if "alpha" in w.path:
+            value = rng.uniform(0.1, 0.9, w.shape)
+        elif w.path.endswith("/g"):
+            value = rng.uniform(0.5, 1.5, w.shape)
+        else:
+            value = rng.normal(0.0, 0.5, w.shape)
+        w.assign(value.astype("float32"))
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _fd_grad(loss, params, keys, h=1e-5):
+    grads = {}
+    for key in keys:
+        g = np.zeros_like(params[key])
+        for i in np.ndindex(g.shape):
+            old = params[key][i]
+            params[key][i] = old + h
+            up = loss(params)
+            params[key][i] = old - h
+            down = loss(params)
+            params[key][i] = old
+            g[i] = (up - down) / (2 * h)
+        grads[key] = g
+    return grads
+
+
+class GLISTrainStepTest(tf.test.TestCase):
+
+    def test_train_step_vs_numpy(self):
+        """One G-LIS train_step of trained nets with random non-zero weights and biases vs a
+        numpy reference: D step on real and G(LIS(z_D)) with its own early stop K_D, then the
+        G step through the *updated* D with K_G: BCE(D(G(z'_K)), 1) + Σ_{k≤K} λ^k L_R(z, z'_k)
+        against the original z (Jung 2017 §2.3, Eq. 2; plain SGD so an update is −lr·∇)."""
+        rng = np.random.default_rng(11)
+        g = LISGenerator(nets.wn_mlp(4, 2, 8, 1, name="g"), 2, seed=3)
+        d = nets.wn_mlp(2, 1, 8, 1, name="d")
+        gan = GLIS(g, d, lambda_r=0.9, latent_dim=4, seed=0)
+        lr = 0.05
+        gan.compile(g_optimizer=keras.optimizers.SGD(lr), d_optimizer=keras.optimizers.SGD(lr))
+        _randomize(gan.generator.trainable_weights + gan.discriminator.trainable_weights, rng)
+        for _ in range(2):  # trained, not fresh
+            gan.train_step(tf.constant(rng.normal(size=(6, 2)).astype("float32")))
+
+        real = rng.normal(size=(6, 2)).astype("float32")
+        z_d, z_g = (rng.normal(size=(6, 4)).astype("float32") for _ in range(2))
+        draws = {"z": [z_d, z_g], "k": [1, 2]}  # D's fake batch: K = 1; G's: K = 2 (= N)
+        gan.sample_latent = lambda batch: tf.constant(draws["z"].pop(0))
+        gan.generator.lis_chain.sample_num_active = lambda: tf.constant(draws["k"].pop(0))
+
+        g_vars, d_vars = gan.generator.trainable_weights, gan.discriminator.trainable_weights
+        params = {id(w): w.numpy().astype("float64") for w in g_vars + d_vars}
+        modules, g_net = gan.generator.lis_chain.lis_modules, gan.generator.generator
+
+        def fake(p, z, k):
+            latent, latents = _np_lis(z.astype("float64"), p, modules, k)
+            return _np_mlp(latent, p, g_net), latents
+
+        def d_loss(p):
+            logits_real = _np_mlp(real.astype("float64"), p, d)
+            logits_fake = _np_mlp(fake(p, z_d, 1)[0], p, d)
+            return _softplus(-logits_real).mean() + _softplus(logits_fake).mean()
+
+        def g_loss(p):
+            x, latents = fake(p, z_g, 2)
+            sim = sum(0.9**k * np.mean((zk - z_g) ** 2) for k, zk in enumerate(latents, start=1))
+            return _softplus(-_np_mlp(x, p, d)).mean() + sim
+
+        expected = {}
+        for key, grad in _fd_grad(d_loss, params, [id(w) for w in d_vars]).items():
+            expected[key] = -lr * grad
+            params[key] = params[key] - lr * grad  # G's step sees the updated D
+        for key, grad in _fd_grad(g_loss, params, [id(w) for w in g_vars]).items():
+            expected[key] = -lr * grad
+
+        before = {id(w): w.numpy() for w in g_vars + d_vars}
+        for tracker in gan.metrics:
+            tracker.reset_state()
+        logs = gan.train_step(tf.constant(real))
+        self.assertEqual(draws, {"z": [], "k": []})  # exactly these draws, in this order
+        self.assertEqual(float(logs["lis_active"]), 2.0)
+        for w in g_vars + d_vars:
+            self.assertAllClose(w.numpy() - before[id(w)], expected[id(w)], rtol=2e-3,
+                                atol=2e-6, msg=w.path)
+        self.assertGreater(max(np.abs(expected[id(w)]).max() for w in g_vars), 1e-4)
 
 
 class RIterativeTest(tf.test.TestCase):
@@ -304,23 +428,22 @@ class LISTrainingTest(tf.test.TestCase):
             gan = runner.build_model(run, cfg)
             tf.train.Checkpoint(**gan.checkpoint_items()).restore(res["checkpoint"]).expect_partial()
             z = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
-            lat = z
-            chain = []
-            for module in gan.generator.lis_chain.lis_modules:  # all modules in inference
-                lat = np_lis_module(lat, module)
-                chain.append(lat)
+            params = {id(w): w.numpy().astype("float64") for w in gan.generator.trainable_weights}
+            modules = gan.generator.lis_chain.lis_modules
+            lat, chain = _np_lis(z.astype("float64"), params, modules, 3)  # all in inference
             served = loaded.signatures["lis_latents"](z=tf.constant(z))["latents"].numpy()
             self.assertEqual(served.shape, (5, 3, 4))
-            self.assertAllClose(served, np.stack(chain, axis=1), rtol=1e-5, atol=1e-6)
+            self.assertAllClose(served, np.stack(chain, axis=1), rtol=1e-5, atol=1e-5)
             points = loaded.signatures["serving_default"](z=tf.constant(z))["points"]
-            self.assertAllClose(points, gan.generator.generator(lat), rtol=1e-5, atol=1e-6)
+            self.assertAllClose(points, _np_mlp(lat, params, gan.generator.generator), rtol=1e-5,
+                                atol=1e-5)
 
             shown = subprocess.run(
                 [str(Path(sys.executable).parent / "saved_model_cli"), "show", "--dir", res["export"], "--all"],
                 capture_output=True, text=True)
-            if shown.returncode == 0:
-                self.assertIn("signature_def['lis_latents']", shown.stdout)
-                self.assertIn("(-1, 3, 4)", shown.stdout)
+            self.assertEqual(shown.returncode, 0, shown.stderr)
+            self.assertIn("signature_def['lis_latents']", shown.stdout)
+            self.assertIn("(-1, 3, 4)", shown.stdout)
 
             rrun = helpers.tiny_run(Path(tmp) / "r", model="r_separate", dataset="ring8", steps=4)
             rcfg = runner.resolve_model_config(rrun, {"from_run": res["out"], "r_mlp_units": 8,
