@@ -15,7 +15,8 @@ import tensorflow as tf
 
 from tfgan_latent.optimizers import TorchRMSprop
 from tfgan_latent.papers.lis import (
-    GLIS, LISGenerator, RefinedGenerator, RIterative, lis_similarity_loss, nets, similarity,
+    GLIS, LISGenerator, RefinedGenerator, RIterative, RSeparate, lis_similarity_loss, nets,
+    similarity,
 )
 from tfgan_latent.papers.lis.config import GLISConfig, RIterativeConfig
 from tfgan_latent.papers.lis.registration import rmsprop
@@ -81,6 +82,46 @@ class AppendixJNetsTest(tf.test.TestCase):
                 self.assertTrue(np.all(np.abs(x) < 1))
                 self.assertEqual(nets.wn_discriminator(size, nfeature=8)(x).shape, (2, 1))
                 self.assertEqual(nets.wn_reverser(32, size, nfeature=8)(x).shape, (2, 32))
+
+    def test_forward_values_vs_numpy(self):
+        """G, D and R of App. J Tables 1-3 (16 px, 2 layers, nfeature 4) with random non-zero
+        weights, WN scales and biases, against a numpy forward built from the tables: WN
+        layers normalise each output unit's raw kernel (strict: no g, no bias), transposed
+        convs with the 1/(s_h s_w) factor, TPReLU per channel, sigmoid output mapped to
+        [−1, 1]; D and R map images to [0, 1] first and end in an affine-WN s0×s0 conv."""
+        from tests.test_lis_layers import np_conv2d, np_conv2d_transpose, np_normalize
+
+        rng = np.random.default_rng(21)
+        g, d = nets.wn_generator(8, 16, nfeature=4, nlayer=2), nets.wn_discriminator(16, nfeature=4, nlayer=2)
+        r = nets.wn_reverser(8, 16, nfeature=2, nlayer=2)
+        for net in (g, d, r):
+            _randomize(net.trainable_weights, rng)
+        w = lambda net, name, attr: getattr(net.get_layer(name), attr).numpy().astype("float64")
+        act = lambda net, name, x: np.where(x > w(net, name, "threshold"), x, w(
+            net, name, "threshold") + np.clip(w(net, name, "alpha"), 0, 1) * (x - w(net, name, "threshold")))
+
+        z = rng.normal(size=(3, 8))
+        h = z @ np_normalize(w(g, "project", "kernel"), (0,))  # 8 -> 4·4·8, strict WN
+        h = act(g, "project_act", h.reshape(3, 4, 4, 8))
+        h = np_conv2d_transpose(h, np_normalize(w(g, "deconv1", "kernel"), (0, 1, 3), 0.25),
+                                (2, 2), "same")  # 8 -> 4 channels, 8×8
+        h = act(g, "deconv1_act", h)
+        k = w(g, "to_image", "g")[:, None] * np_normalize(w(g, "to_image", "kernel"), (0, 1, 3), 0.25)
+        h = np_conv2d_transpose(h, k, (2, 2), "same") + w(g, "to_image", "bias")
+        images = 2.0 / (1.0 + np.exp(-h)) - 1.0
+        self.assertAllClose(g(z.astype("float32")), images, atol=1e-5)
+
+        def encoder(net, x, widths, head, out_units):
+            x = 0.5 * x + 0.5
+            for i, _ in enumerate(widths):
+                x = np_conv2d(x, np_normalize(w(net, f"conv{i}", "kernel"), (0, 1, 2)), (2, 2), "same")
+                x = act(net, f"conv{i}_act", x)
+            k = w(net, head, "g") * np_normalize(w(net, head, "kernel"), (0, 1, 2))
+            return (np_conv2d(x, k, (1, 1), "valid") + w(net, head, "bias")).reshape(-1, out_units)
+
+        x = rng.uniform(-1, 1, (3, 16, 16, 3))
+        self.assertAllClose(d(x.astype("float32")), encoder(d, x, (4, 8), "score_conv", 1), atol=1e-4)
+        self.assertAllClose(r(x.astype("float32")), encoder(r, x, (2, 4), "latent_conv", 8), atol=1e-4)
 
     def test_reverser_dropout_only_after_convs_2_to_n_and_only_in_training(self):
         r = nets.wn_reverser(8, 32, nfeature=4, dropout=0.5)
@@ -353,6 +394,47 @@ class GLISTrainStepTest(tf.test.TestCase):
         self.assertGreater(max(np.abs(expected[id(w)]).max() for w in g_vars), 1e-4)
 
 
+class RSeparateStepTest(tf.test.TestCase):
+
+    def test_train_step_vs_numpy(self):
+        """R-separate: x = G(z) through every LIS module of the frozen G-LIS generator, one R
+        step on L_R(z, R(x)) against the original pre-LIS z; G and D unchanged; the logged D
+        fake losses of x and of G(R(x)) (Jung 2017 §2.1, App. K Alg. 1; plain SGD)."""
+        rng = np.random.default_rng(13)
+        g = LISGenerator(nets.wn_mlp(4, 2, 8, 1, name="g"), 2, seed=3)
+        d, r = nets.wn_mlp(2, 1, 8, 1, name="d"), nets.wn_mlp(2, 4, 8, 1, name="r")
+        gan = RSeparate(g, d, r, latent_dim=4, seed=0)
+        lr = 0.05
+        gan.compile(r_optimizer=keras.optimizers.SGD(lr))
+        frozen = g.trainable_weights + d.trainable_weights
+        _randomize(frozen + r.trainable_weights, rng)
+        gan.train_step(tf.constant(np.zeros((5, 2), "float32")))  # trained R, not fresh
+        z = rng.normal(size=(5, 4)).astype("float32")
+        gan.sample_latent = lambda batch: tf.constant(z)
+
+        p = {id(w): w.numpy().astype("float64") for w in frozen + r.trainable_weights}
+        x = _np_mlp(_np_lis(z.astype("float64"), p, g.lis_chain.lis_modules, 2)[0], p, g.generator)
+        r_loss = lambda q: np.mean((_np_mlp(x, q, r) - z) ** 2)
+        expected = {k: p[k] - lr * grad
+                    for k, grad in _fd_grad(r_loss, p, [id(w) for w in r.trainable_weights]).items()}
+        before = {id(w): w.numpy() for w in frozen + r.trainable_weights}
+        for tracker in gan.metrics:
+            tracker.reset_state()
+        logs = gan.train_step(tf.constant(np.zeros((5, 2), "float32")))
+        for w in r.trainable_weights:
+            self.assertAllClose(w.numpy() - before[id(w)], expected[id(w)] - before[id(w)],
+                                rtol=2e-3, atol=2e-6, msg=w.path)
+        for w in frozen:
+            self.assertAllEqual(w.numpy(), before[id(w)])
+        self.assertAllClose(logs["r_loss"], r_loss(p), rtol=1e-5)
+        # The refined batch is G(R(x)) with R's output from its forward pass (before the step).
+        refined = _np_mlp(_np_lis(_np_mlp(x, p, r), p, g.lis_chain.lis_modules, 2)[0], p,
+                          g.generator)
+        self.assertAllClose(logs["d_fake_loss"], _softplus(_np_mlp(x, p, d)).mean(), rtol=1e-4)
+        self.assertAllClose(logs["d_fake_loss_refined"], _softplus(_np_mlp(refined, p, d)).mean(),
+                            rtol=1e-4)
+
+
 class RIterativeTest(tf.test.TestCase):
 
     def _gan(self, **kwargs):
@@ -380,6 +462,62 @@ class RIterativeTest(tf.test.TestCase):
             w = 0.9**t  # code exponent t (Alg. 2 prints 1 + t)
             expected = w * np.mean((c - z0) ** 2) + (1 - w) * np.mean(np.logaddexp(0, -logits))
             self.assertAllClose(gan.reverser_loss(z0, c, logits, t), expected, rtol=1e-6)
+
+    def test_train_step_vs_numpy(self):
+        """One R-iterative train_step (N_R = 2, iteration 0 not trained, 1 and 2 trained) of
+        trained nets vs numpy: per trained t, in the code's order, a G step on G(c_t), an R step
+        on λ^t L_R(z_0, c_t) + (1 − λ^t) BCE(D(G(c_t)), 1) through the *updated* G, a D step on
+        x_t and the t-th real slice; c_t = R(x_{t−1}); an untrained iteration changes nothing
+        (Jung 2017 §2.2, App. K; the authors' r_iterative/main.py). TorchRMSprop with ε = 1 keeps
+        the update smooth in the finite-difference gradients."""
+        rng = np.random.default_rng(12)
+        g, d, r = (nets.wn_mlp(3, 2, 6, 1, name="g"), nets.wn_mlp(2, 1, 6, 1, name="d"),
+                   nets.wn_mlp(2, 3, 6, 1, name="r"))
+        gan = RIterative(g, d, r, iterations=2, lambda_r=0.9, latent_dim=3, seed=1)
+        lr, rho, eps = 0.02, 0.9, 1.0
+        opts = [TorchRMSprop(lr, rho, eps) for _ in range(3)]
+        gan.compile(g_optimizer=opts[0], d_optimizer=opts[1], r_optimizer=opts[2])
+        nets_opts = ((g, opts[0]), (r, opts[2]), (d, opts[1]))
+        _randomize([w for net, _ in nets_opts for w in net.trainable_weights], rng)
+        for _ in range(2):  # trained, not fresh: non-zero RMSprop averages too
+            gan.train_step(tf.constant(rng.normal(size=(12, 2)).astype("float32")))
+
+        real = rng.normal(size=(12, 2)).astype("float32")
+        slices = [real[t::3].astype("float64") for t in range(3)]  # row j -> slice j % 3
+        z0 = rng.normal(size=(4, 3)).astype("float32")
+        gan.sample_latent = lambda batch: tf.constant(z0)
+        gan.training_flags = lambda: [tf.constant(False), tf.constant(True), tf.constant(True)]
+
+        p = {id(w): w.numpy().astype("float64") for net, _ in nets_opts for w in net.trainable_weights}
+        v = {id(w): opt._velocities[opt._get_variable_index(w)].numpy().astype("float64")
+             for net, opt in nets_opts for w in net.trainable_weights}
+        keys = {net.name: [id(w) for w in net.trainable_weights] for net, _ in nets_opts}
+
+        def step(loss, net):  # one TorchRMSprop update of `net`'s parameters in p
+            for key, grad in _fd_grad(loss, p, keys[net]).items():
+                v[key] = rho * v[key] + (1 - rho) * grad**2
+                p[key] = p[key] - lr * grad / (np.sqrt(v[key]) + eps)
+
+        z = z0.astype("float64")
+        x_prev = _np_mlp(z, p, g)  # t = 0: x_0 = G(z_0), not trained: no update
+        for t in (1, 2):
+            c = _np_mlp(x_prev, p, r)
+            x = _np_mlp(c, p, g)  # before G's update: D's fake batch
+            step(lambda q: _softplus(-_np_mlp(_np_mlp(c, q, g), q, d)).mean(), "g")
+            w = 0.9**t
+            step(lambda q: (w * np.mean((_np_mlp(x_prev, q, r) - z) ** 2) + (1 - w) * _softplus(
+                -_np_mlp(_np_mlp(_np_mlp(x_prev, q, r), q, g), q, d)).mean()), "r")
+            step(lambda q: (_softplus(-_np_mlp(slices[t], q, d)).mean()
+                            + _softplus(_np_mlp(x, q, d)).mean()), "d")
+            x_prev = x
+
+        before = {key: value.copy() for key, value in
+                  ((id(w), w.numpy()) for net, _ in nets_opts for w in net.trainable_weights)}
+        gan.train_step(tf.constant(real))
+        for net, _ in nets_opts:
+            for w in net.trainable_weights:
+                self.assertAllClose(w.numpy() - before[id(w)], p[id(w)] - before[id(w)],
+                                    rtol=2e-3, atol=2e-6, msg=f"{net.name} {w.path}")
 
     def test_needs_torch_rmsprop_and_valid_arguments(self):
         gan = self._gan()
