@@ -3,7 +3,7 @@
 The RF step adds the frozen encoder's forward pass on real and fake batches and, for G, the
 backward pass through it (RFGAN §3.1). Nets: the DCGAN nets with 5×5 kernels (the reference
 code's), the encoder = an equal trunk (as ``--model=dae`` builds it), the paper's schedule of
-1 D and 2 G updates per batch reusing z; both models timed with ``fit`` on one in-memory
+1 D and 2 G updates per batch reusing z; both models' compiled steps timed on one in-memory
 batch, interleaved over repetitions. Prints medians and the ratio RF / plain.
 
     python benchmarks/rf_overhead.py --image_size=32 --batch_size=64 --width=64

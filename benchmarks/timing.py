@@ -5,6 +5,8 @@ Run the benchmarks as scripts (``python benchmarks/NAME.py``); this folder is th
 """
 import time
 
+import numpy as np
+
 from absl import flags
 
 
@@ -16,14 +18,24 @@ def define_flags(steps, reps):
 def interleaved_step_times(models, data, steps, reps):
     """``{key: [seconds per step, one per repetition]}`` for ``{key: compiled model}``.
 
-    Every repetition runs ``fit`` for ``steps`` steps on each model in turn, so slow
-    drifts of the machine hit all models alike; repetition 0 (tracing) is not timed.
+    Each model's compiled train step is called ``steps`` times per repetition on its own
+    iterator over ``data`` (no ``fit`` setup, callbacks or iterator creation in the timed
+    window; the last step's logs are read back, so the time covers the work). Repetitions
+    alternate between the models, so slow drifts of the machine hit all models alike;
+    repetition 0 (tracing) is not timed.
     """
+    runs = {}
+    for key, model in models.items():
+        model.make_train_function()  # what fit calls per step (Keras 3: returns an Optional)
+        runs[key] = (model.train_function, iter(data))
     times = {key: [] for key in models}
     for rep in range(reps + 1):
-        for key, model in models.items():
+        for key, (step, iterator) in runs.items():
             start = time.perf_counter()
-            model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
+            for _ in range(steps):
+                logs = step(iterator)
+            logs = logs.get_value() if hasattr(logs, "get_value") else logs
+            _ = [np.asarray(v) for v in logs.values()]
             if rep:
                 times[key].append((time.perf_counter() - start) / steps)
     return times

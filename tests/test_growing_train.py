@@ -55,15 +55,17 @@ class ScheduleTest(tf.test.TestCase):
                          [(0, steps, 0)])
 
     def test_short_runs_visit_every_cycle(self):
-        for steps in (4, 5, 7, 13, 100):
-            plan = cycle_schedule("clggan", 4, steps)
+        for steps, fade_epochs in ((7, 4), (8, 4), (13, 4), (100, 4), (13, 8), (100, 12)):
+            plan = cycle_schedule("clggan", 4, steps, fade_epochs=fade_epochs)
             self.assertEqual(plan[-1].end, steps)
             for prev, cur in zip(plan, plan[1:]):
                 self.assertEqual(cur.start, prev.end)
-                self.assertGreaterEqual(cur.end - cur.start, 1)
-                self.assertBetween(cur.fade, 1, cur.end - cur.start)
-        with self.assertRaisesRegex(ValueError, "--steps=3 is too few for 4 cycles"):
-            cycle_schedule("lggan", 4, 3)
+                # The fade ends inside the cycle: its last step runs at p = 1.
+                self.assertBetween(cur.fade, 1, cur.end - cur.start - 1)
+        for steps in (3, 6):
+            with self.assertRaisesRegex(ValueError, f"--steps={steps} is too few for 4 cycles.*"
+                                                    "--steps >= 7"):
+                cycle_schedule("lggan", 4, steps)
         with self.assertRaisesRegex(ValueError, "`model` must be one of"):
             cycle_schedule("pggan", 4, 30)
         with self.assertRaisesRegex(ValueError, "`fade_epochs` must be a positive int"):
@@ -301,12 +303,12 @@ class StagedRunTest(tf.test.TestCase):
 
     def test_steps_are_fixed_without_schedule_steps(self):
         with tempfile.TemporaryDirectory() as tmp:
-            run, cfg = growing_run(tmp, "lggan", steps=2)
+            run, cfg = growing_run(tmp, "lggan", steps=3)
             runner.train(run, cfg)
             run, cfg = growing_run(tmp, "lggan", steps=4)
-            with self.assertRaisesRegex(ValueError, "steps: 2 -> 4"):
+            with self.assertRaisesRegex(ValueError, "steps: 3 -> 4"):
                 runner.train(run, cfg)
-            run, cfg = growing_run(Path(tmp) / "points", "lggan", steps=2, dataset="ring8")
+            run, cfg = growing_run(Path(tmp) / "points", "lggan", steps=3, dataset="ring8")
             with self.assertRaisesRegex(ValueError, "trains on RGB images"):
                 runner.train(run, cfg)
 

@@ -43,7 +43,9 @@ def cycle_schedule(model, num_cycles, steps, first_epochs=4, grown_epochs=8, fad
     4 stable. bGAN is one cycle of all 44 epochs. bgGAN / cgGAN also fade the real images
     over the first ``fade_epochs`` of cycle 1 (code ``useAlpha = y.y.y.y.y.y``,
     growing.md A14); lgGAN / clgGAN cycle 1 has no fade. Step counts are rounded from
-    ``steps * epochs / total epochs``; a grown cycle fades for at least one step.
+    ``steps * epochs / total epochs``; a grown cycle fades for at least one step and ends
+    with at least one step at full fade (p = 1), so every growth starts from a net whose
+    new parts are fully in, even when ``fade_epochs`` >= ``grown_epochs`` or the run is short.
     """
     if model not in cnn.MODELS:
         raise ValueError(f"`model` must be one of {cnn.MODELS}, got {model!r}.")
@@ -54,22 +56,26 @@ def cycle_schedule(model, num_cycles, steps, first_epochs=4, grown_epochs=8, fad
     epochs = [first_epochs] + [grown_epochs] * (num_cycles - 1)
     if model == "bgan":
         return [CycleSteps(0, steps, 0)]
-    if steps < num_cycles:
+    least = 1 + 2 * (num_cycles - 1)
+    if steps < least:
         raise ValueError(
-            f"--steps={steps} is too few for {num_cycles} cycles of {model}; every cycle needs "
-            "at least one step."
+            f"--steps={steps} is too few for {num_cycles} cycles of {model}: cycle 1 needs a "
+            "step and every grown cycle two (its fade must end, at β = 1, before the next "
+            f"growth); use --steps >= {least}."
         )
     total = sum(epochs)
     ends = [round(steps * sum(epochs[: k + 1]) / total) for k in range(num_cycles)]
     plan, start = [], 0
     for k, end in enumerate(ends):
-        end = max(end, start + 1) if k < num_cycles - 1 else steps
-        end = min(end, steps - (num_cycles - 1 - k))  # leave a step for every later cycle
+        end = max(end, start + (1 if k == 0 else 2)) if k < num_cycles - 1 else steps
+        end = min(end, steps - 2 * (num_cycles - 1 - k))  # leave two steps per later cycle
         if k == 0:
             fade_ep = min(fade_epochs, first_epochs) if REAL_IMAGES[model] == "coarsen" else 0
+            room = end - start  # the real-image fade may fill cycle 1 (the thesis: 4 of 4)
         else:
             fade_ep = min(fade_epochs, grown_epochs)
-        fade = min(end - start, max(1, round(steps * fade_ep / total))) if fade_ep else 0
+            room = end - start - 1  # at least the cycle's last step runs at β = α = 1
+        fade = min(room, max(1, round(steps * fade_ep / total))) if fade_ep else 0
         plan.append(CycleSteps(start, end, fade))
         start = end
     return plan
