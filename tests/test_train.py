@@ -150,6 +150,38 @@ class ResumeTest(tf.test.TestCase, parameterized.TestCase):
                 runner.train(cfg, helpers.tiny_model_config(cfg, gp_weight=1.0))
 
 
+class PrecisionTest(tf.test.TestCase):
+
+    def test_bf16_run_trains_resumes_bitwise_and_exports_float32(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            kw = dict(model="dcgan", dataset="shapes", precision="bf16")
+            full = helpers.tiny_run(Path(tmp) / "a", steps=4, **kw)
+            res_full = runner.train(full, helpers.tiny_model_config(full))
+            self.assertEqual(keras.config.dtype_policy().name, "float32")  # restored
+            runner.train(*(lambda c: (c, helpers.tiny_model_config(c)))(
+                helpers.tiny_run(Path(tmp) / "b", steps=2, **kw)))
+            part = helpers.tiny_run(Path(tmp) / "b", steps=4, **kw)
+            res = runner.train(part, helpers.tiny_model_config(part))
+            helpers.assert_same_checkpoints(self, res_full["checkpoint"], res["checkpoint"])
+            values = helpers.checkpoint_values(res["checkpoint"])
+            floats = {v.dtype for v in values.values() if v.dtype.kind == "f"}
+            self.assertEqual(floats, {np.dtype("float32")})  # variables stay float32
+            # Computed in bf16: the same run in float32 ends elsewhere.
+            f32 = helpers.tiny_run(Path(tmp) / "c", steps=4, model="dcgan", dataset="shapes")
+            res32 = runner.train(f32, helpers.tiny_model_config(f32))
+            a, b = (helpers.checkpoint_values(r["checkpoint"]) for r in (res, res32))
+            key = next(k for k in a if k.startswith("g_optimizer/_trainable") and a[k].ndim == 4)
+            self.assertGreater(np.abs(a[key] - b[key]).max(), 1e-5)
+            self.assertLess(np.abs(a[key] - b[key]).max(), 1e-1)  # but nearby: same algorithm
+            serving = tf.saved_model.load(res["export"]).signatures["serving_default"]
+            out = serving(z=tf.zeros((2, serving.structured_input_signature[1]["z"].shape[-1])))
+            self.assertEqual(out["images"].dtype, tf.float32)
+            self.assertTrue(np.all(np.isfinite(out["images"].numpy())))
+        with self.assertRaisesRegex(ValueError, "--precision must be one of.*fp16 needs loss "
+                                                "scaling"):
+            RunConfig(precision="fp16").resolved()
+
+
 class FailureTest(tf.test.TestCase):
 
     def test_nan_stops_with_step_and_keeps_last_good_checkpoint(self):

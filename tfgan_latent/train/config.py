@@ -4,6 +4,9 @@ import json
 from pathlib import Path
 
 DISTRIBUTE = ("none", "mirrored", "multiworker")
+# Compute precisions: Keras dtype policies (variables, checkpoints and exports stay float32).
+# bf16 needs no loss scaling; fp16 does (not built yet: refused with that reason).
+PRECISIONS = {"float32": "float32", "bf16": "mixed_bfloat16"}
 MAX_CPU_DEVICES = 64  # logical CPU devices for mirrored tests; far more only hangs TF's setup
 
 # Fields a rerun may change without invalidating its checkpoints (``out``: a moved run folder
@@ -44,6 +47,7 @@ class RunConfig:
     eval_every: int = 0  # >0: score the fixed eval latents every N steps (metrics.jsonl, plot)
     eval_samples: int = 1000  # samples per --eval_every evaluation
     reexport: bool = False  # rerun of a finished run: export again (default: keep its export)
+    precision: str = "float32"  # float32 | bf16 (mixed: bf16 compute, float32 variables)
 
     def resolved(self):
         """Fills the path defaults and validates every field."""
@@ -92,6 +96,11 @@ class RunConfig:
             raise ValueError(f"--verbose must be 0, 1 or 2, got {self.verbose!r}.")
         if self.steps > 10**9:
             raise ValueError(f"--steps must be at most 1e9, got {self.steps!r}.")
+        if self.precision not in PRECISIONS:
+            extra = (" (fp16 needs loss scaling, which is not built yet: use bf16)"
+                     if self.precision in ("fp16", "float16", "mixed_float16") else "")
+            raise ValueError(f"--precision must be one of {tuple(PRECISIONS)}, got "
+                             f"{self.precision!r}{extra}.")
         if self.distribute not in DISTRIBUTE:
             raise ValueError(f"--distribute must be one of {DISTRIBUTE}, got {self.distribute!r}.")
         if self.toy_std < 0 or self.ring_radius <= 0:

@@ -190,7 +190,7 @@ def _bind(fn, model, spec):
     "expected to be a float tensor"); it cannot be checked from inside.
     """
     if not spec.dtype.is_floating:
-        return lambda x: fn(model, x)
+        return lambda x: _float32(fn(model, x))
     inner = list(spec.shape[1:])
     dims = ", ".join(str(d) for d in inner)
     expected = f"`{spec.name}` must be {spec.dtype.name} [batch, {dims}]"
@@ -203,8 +203,13 @@ def _bind(fn, model, spec):
             with tf.control_dependencies([tf.debugging.Assert(fits, [expected, "got shape",
                                                                    tf.shape(x)])]):
                 x = tf.reshape(x, tf.concat([[batch], inner], 0))  # not folded away
-        return fn(model, tf.debugging.assert_all_finite(x, finite))
+        return _float32(fn(model, tf.debugging.assert_all_finite(x, finite)))
     return endpoint
+
+
+def _float32(outputs):
+    """Float outputs as float32 (a net computed in bf16 still serves float32)."""
+    return {k: tf.cast(v, tf.float32) if v.dtype.is_floating else v for k, v in outputs.items()}
 
 
 def export_generator(generator, latent_dim, base_dir, output_name="images", extra_endpoints=(),

@@ -156,7 +156,7 @@ def train(run_cfg, model_cfg=None):
     out = Path(run_cfg.out) if chief else Path(run_cfg.out) / f"worker_{index}"
     for flag, path in (("out", run_cfg.out), ("export_dir", run_cfg.export_dir)):
         check_folder(flag, path)
-    with RunLock(out):
+    with RunLock(out), precision_policy(run_cfg.precision):
         try:
             return _train_locked(run_cfg, model_cfg, out, chief)
         except StorageError as e:
@@ -166,6 +166,19 @@ def train(run_cfg, model_cfg=None):
                 + (f"the last good checkpoint, {last}, is intact: rerun the same command to "
                    "resume from it once the problem is fixed." if last else
                    "no checkpoint was written yet.")) from None
+
+
+@contextlib.contextmanager
+def precision_policy(precision):
+    """Keras's global dtype policy while a run builds and trains its nets (``--precision``):
+    ``bf16`` = ``mixed_bfloat16`` (bf16 compute, float32 variables, so checkpoints stay float32;
+    the nets' output layers and the losses stay float32). The previous policy is restored."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(config_lib.PRECISIONS[precision])
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def check_folder(flag, path):
