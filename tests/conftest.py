@@ -22,6 +22,10 @@ configure_cpu_devices(2)
 
 import tensorflow as tf  # noqa: E402
 
+# Bitwise comparisons (resume, reruns) need TF's deterministic kernels in every test, also those
+# that build models without runner.train (which turns them on by default, --deterministic).
+tf.config.experimental.enable_op_determinism()
+
 # tf.test.TestCase carries a deprecated `test_session` context manager that pytest collects as a
 # test and reports as skipped, once per test class: without it, every skip the run reports is real.
 if "test_session" in vars(tf.test.TestCase):

@@ -14,7 +14,7 @@ MAX_CPU_DEVICES = 64  # logical CPU devices for mirrored tests; far more only ha
 RESUMABLE_FIELDS = frozenset({
     "steps", "out", "export_dir", "log_every", "sample_every", "checkpoint_every",
     "keep_checkpoints", "steps_per_execution", "verbose", "distribute", "cpu_devices",
-    "data_dir", "download", "eval_every", "eval_samples", "reexport",
+    "data_dir", "download", "eval_every", "eval_samples", "reexport", "deterministic",
 })
 
 
@@ -48,6 +48,11 @@ class RunConfig:
     eval_samples: int = 1000  # samples per --eval_every evaluation
     reexport: bool = False  # rerun of a finished run: export again (default: keep its export)
     precision: str = "float32"  # float32 | bf16 (mixed: bf16 compute, float32 variables)
+    # TensorFlow op determinism (tf.config.experimental.enable_op_determinism): without it TF's
+    # CPU kernels gave different results for 1 of 8 identical runs in one process (RF DRAGAN,
+    # experiments noted in the README), which breaks bitwise resume. Once on, it stays on for
+    # the process; --deterministic=false leaves it off for speed.
+    deterministic: bool = True
 
     def resolved(self):
         """Fills the path defaults and validates every field."""

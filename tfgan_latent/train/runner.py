@@ -156,6 +156,10 @@ def train(run_cfg, model_cfg=None):
     out = Path(run_cfg.out) if chief else Path(run_cfg.out) / f"worker_{index}"
     for flag, path in (("out", run_cfg.out), ("export_dir", run_cfg.export_dir)):
         check_folder(flag, path)
+    if run_cfg.deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
     with RunLock(out), precision_policy(run_cfg.precision):
         try:
             return _train_locked(run_cfg, model_cfg, out, chief)
