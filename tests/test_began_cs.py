@@ -396,6 +396,16 @@ class TrainerTest(tf.test.TestCase):
         recon = np.clip(keras.ops.convert_to_numpy(model.generator(code)), -1, 1)
         self.assertAllClose(np.load(self.tmp / "inv_export" / "errors.npz")["oneshot"],
                             ((recon - x4) ** 2).reshape(4, -1).mean(axis=1), atol=1e-5)
+        # --dataset=NAME inverts that set's held-out images instead of the run's own.
+        from tfgan_latent.data.image_sets import held_out_images
+        from tfgan_latent.train.invert import invert_images
+
+        report = invert_images(out, num=4, out=self.tmp / "inv_ds", steps=2, dataset="gratings")
+        self.assertEqual(report["images"], "held-out gratings")
+        xg = held_out_images("gratings", 4, x.shape[1], 0)
+        recon = np.clip(keras.ops.convert_to_numpy(model.generator(model.encode(xg))), -1, 1)
+        self.assertAllClose(np.load(self.tmp / "inv_ds" / "errors.npz")["oneshot"],
+                            ((recon - xg) ** 2).reshape(4, -1).mean(axis=1), atol=1e-5)
 
     def test_bad_settings_name_the_flag(self):
         with self.assertRaisesRegex(ValueError, "--variant must be one of"):

@@ -107,7 +107,9 @@ def invert_images(run_dir=None, *, saved_model=None, images=None, num=16, out, s
     np.save(out / "z_search.npy", found.z)
     samples.save_image_grid(np.stack([x, found.reconstructions], 1).reshape((-1,) + x.shape[1:]),
                             out / "search.png", columns=8)
-    result = {"num_images": len(x), "projection": projection, "search_steps": steps,
+    source = str(images) if images is not None else f"held-out {dataset or target.dataset}"
+    result = {"images": source, "num_images": len(x), "projection": projection,
+              "search_steps": steps,
               "search": {"mse_mean": float(found.mse.mean()),
                          "mse_median": float(np.median(found.mse)),
                          "seconds_per_image": search_seconds}}
