@@ -7,6 +7,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from tfgan_latent import data
 from tfgan_latent.train import callbacks as cb
@@ -130,8 +131,6 @@ def check_batch_memory(gan, batch_size, available=None):
     """Raises, naming --batch_size and the estimate, when one step's activations cannot fit in
     the host memory available (checked on CPU-only machines, where the host memory is what
     runs out); returns the estimate in bytes (None when nothing could be counted)."""
-    import tensorflow as tf
-
     per_example = sum(activation_floats(getattr(gan, k, None))
                       for k in ("generator", "discriminator"))
     if not per_example:
@@ -157,8 +156,6 @@ def train(run_cfg, model_cfg=None):
     for flag, path in (("out", run_cfg.out), ("export_dir", run_cfg.export_dir)):
         check_folder(flag, path)
     if run_cfg.deterministic:
-        import tensorflow as tf
-
         tf.config.experimental.enable_op_determinism()
     with RunLock(out), precision_policy(run_cfg.precision):
         try:
