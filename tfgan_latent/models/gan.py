@@ -15,6 +15,8 @@ interpolation weights) are drawn for the global batch with the shared seed and e
 replica takes its own slice, so a mirrored run sees exactly the numbers a single-device
 run sees, and replicas never share a z.
 """
+import contextlib
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -204,6 +206,29 @@ class TrainedModel(NestedModelsConfig, keras.Model):
         """Extra files a finished run leaves in its folder (none by default)."""
         return {}
 
+    # A weight average (``GAN(ema_decay=...)``): previews, scores and exports use it.
+    def average_pairs(self):
+        """``(average, live)`` variable pairs of a weight average the model keeps (none here)."""
+        return ()
+
+    def swap_average(self):
+        """Swaps every averaged variable with its average (its own inverse: call it twice to
+        get the live weights back bit for bit). ``evaluate``/``invert`` call it once on a
+        loaded run, so they use what the run's previews and export showed."""
+        for average, live in self.average_pairs():
+            value = tf.identity(live.value)
+            live.assign(average.value)
+            average.assign(value)
+
+    @contextlib.contextmanager
+    def averaged(self):
+        """Within: the averaged weights in place of the live ones (a no-op without average)."""
+        self.swap_average()
+        try:
+            yield self
+        finally:
+            self.swap_average()
+
 @keras.saving.register_keras_serializable(package="tfgan_latent")
 class GAN(TrainedModel):
     """Shared GAN trainer (non-saturating loss unless a subclass says otherwise).
@@ -220,6 +245,15 @@ class GAN(TrainedModel):
             discriminator update instead of drawing their own (the DCGAN reference code
             carpedm20/DCGAN-tensorflow feeds one ``batch_z`` to its 1 D and 2 G updates,
             and RFGAN §4.2 follows it).
+        ema_decay: 0 (default: none of the five papers averages) or β in (0, 1): keep an
+            exponential moving average of ``generator_variables`` (Yazıcı et al. 2019, "The
+            unusual effectiveness of averaging in GAN training"; Karras et al. 2018 §A.1 use
+            β = 0.999), updated once per ``train_step`` after its G updates with the decay
+            min(β, (1 + t) / (10 + t)) at step t (the ``num_updates`` rule of TF's
+            ``ExponentialMovingAverage``, so a short run's average does not stay near the
+            initial weights). Only trainable variables are averaged; batch-norm moving
+            statistics stay the live generator's. Previews, scores and the export use the
+            average (``averaged``); the checkpoint keeps both.
         seed: seed of the model's ``SeedGenerator`` (z and penalty draws).
     """
 
@@ -236,10 +270,14 @@ class GAN(TrainedModel):
         g_steps=1,
         latent_distribution="normal",
         reuse_latents=False,
+        ema_decay=0.0,
         seed=None,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
+        if not (isinstance(ema_decay, (int, float)) and 0.0 <= ema_decay < 1.0):
+            raise ValueError(f"`ema_decay` must be a number in [0, 1) (0: no weight average), "
+                             f"got {ema_decay!r}.")
         for name, value in (("latent_dim", latent_dim), ("d_steps", d_steps), ("g_steps", g_steps)):
             positive_int(name, value)
         if latent_distribution not in LATENT_DISTRIBUTIONS:
@@ -254,6 +292,12 @@ class GAN(TrainedModel):
         self.g_steps = g_steps
         self.latent_distribution = latent_distribution
         self.reuse_latents = bool(reuse_latents)
+        self.ema_decay = float(ema_decay)
+        # Starts at the initial weights; created here, so inside the strategy's scope.
+        self.generator_average = [
+            keras.Variable(ops.convert_to_tensor(v), trainable=False,
+                           aggregation="only_first_replica", name=f"average_{i}")
+            for i, v in enumerate(self.generator_variables)] if self.ema_decay else []
         self.built = True  # sub-models are built; lets fit run under a strategy
 
     # ----------------------------------------------------------------- compile
@@ -276,6 +320,19 @@ class GAN(TrainedModel):
     @property
     def discriminator_variables(self):
         return self.discriminator.trainable_variables
+
+    def average_pairs(self):
+        return tuple(zip(self.generator_average, self.generator_variables))
+
+    def update_average(self):
+        """One update of the generator's weight average (``ema_decay``), at step ``self.step``
+        (already counted); a model with its own ``train_step`` calls it after its G updates."""
+        if not self.ema_decay:
+            return
+        t = ops.cast(self.step.value, "float32")
+        decay = ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        for average, live in self.average_pairs():
+            average.assign(decay * average.value + (1.0 - decay) * live.value)
 
     # -------------------------------------------------------------- sampling
     def sample_latent(self, batch_size):
@@ -380,6 +437,7 @@ class GAN(TrainedModel):
             )
             logs.update(g_logs)
         self.step.assign_add(1)
+        self.update_average()
         return self._track(logs)
 
     # ---------------------------------------------------------- checkpoints
@@ -393,6 +451,8 @@ class GAN(TrainedModel):
             "seed_state": self.seed_generator.state,
             "step": self.step,
         }
+        if self.generator_average:
+            items["generator_average"] = {str(i): v for i, v in enumerate(self.generator_average)}
         return self._with_layer_seeds(items)
 
     @property
@@ -445,6 +505,7 @@ class GAN(TrainedModel):
             g_steps=self.g_steps,
             latent_distribution=self.latent_distribution,
             reuse_latents=self.reuse_latents,
+            ema_decay=self.ema_decay,
         )
         return config
 

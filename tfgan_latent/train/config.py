@@ -122,7 +122,7 @@ class RunConfig:
 _POSITIVE_INTS = {"latent_dim": 65_536, "width": 8_192, "mlp_units": 65_536, "mlp_layers": 256,
                   "d_steps": 1_000, "g_steps": 1_000, "kernel_size": 31}
 _NON_NEGATIVE_INTS = {"lis_modules": 64}
-_UNIT_INTERVAL = ("beta_1", "beta_2")  # [0, 1)
+_UNIT_INTERVAL = ("beta_1", "beta_2", "ema_decay")  # [0, 1)
 
 
 def check_common_ranges(cfg, defaults):

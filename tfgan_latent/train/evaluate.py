@@ -50,6 +50,7 @@ def load_run(run_dir):
     *_, gan, _, restored = restore_latest(run_cfg, model_cfg, run_dir / "checkpoints")
     if restored is None:
         raise FileNotFoundError(f"--run={run_dir} has no checkpoint to evaluate.")
+    gan.swap_average()  # a weight average, if kept, is what the run's previews and export show
     return run_cfg, model_cfg, gan
 
 

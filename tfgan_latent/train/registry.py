@@ -30,6 +30,8 @@ class GANConfig:
     d_steps: int = 1  # Goodfellow et al. 2014 Alg. 1, k = 1
     g_steps: int = 1
     reuse_latents: bool = False  # G steps reuse the D step's z (carpedm20 DCGAN code; RFGAN §4.2)
+    # Generator weight average (models.gan.GAN): 0 off, as in every paper ported here.
+    ema_decay: float = 0.0
     kernel_size: int = 4  # DCGAN conv kernels (dcgan.torch: 4; carpedm20/DCGAN-tensorflow: 5)
     weight_init: str = "normal"  # N(0, 0.02) (Radford et al. 2016 §4) | glorot (RFGAN 2018 code)
     g_top_width: int = 0  # G's 4×4 channels; 0: width·2^(n−1) (RFGAN 2018 code, 64 px: 1024)
@@ -171,7 +173,7 @@ def _common(run_cfg, cfg):
     return dict(
         latent_dim=cfg.latent_dim, d_steps=cfg.d_steps, g_steps=cfg.g_steps,
         latent_distribution=cfg.latent_distribution, reuse_latents=cfg.reuse_latents,
-        seed=run_cfg.seed,
+        ema_decay=cfg.ema_decay, seed=run_cfg.seed,
     )
 
 

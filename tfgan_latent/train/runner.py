@@ -234,8 +234,9 @@ def _train_locked(run_cfg, model_cfg, out, chief):
         np.save(sample_dir / "fixed_z.npy", fixed_inputs)
     real_points = real_examples(n_preview) if kind == "points" else None
 
-    def write_samples(step):  # `gan` is the current stage's model
-        fake = gan.preview(fixed_inputs)
+    def write_samples(step):  # `gan` is the current stage's model (its weight average, if any)
+        with gan.averaged():
+            fake = gan.preview(fixed_inputs)
         path = sample_dir / f"step_{step:07d}.png"
         if kind == "points":
             samples.save_scatter(fake, path, real=real_points, title=f"{run_cfg.model} step {step}")
@@ -304,7 +305,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
             result["samples"] = str(write_samples(end))
         output = "points" if kind == "points" else "images"
         previous = _finished_export(out / "result.json", result, run_cfg)
-        with storage_errors("the exported generator in", run_cfg.export_dir):
+        with storage_errors("the exported generator in", run_cfg.export_dir), gan.averaged():
             result["export"] = previous or str(gan.export_to(run_cfg.export_dir, output,
                                                              export_metadata(run_cfg, gan)))
         with storage_errors("the run's result files in", out):
@@ -339,7 +340,8 @@ def evaluate_outputs(gan, run_cfg, real_examples=None):
     from tfgan_latent.train import evaluate  # evaluate imports this module
 
     source = evaluate.gan_source(gan, run_cfg)
-    x = source.generate(run_cfg.eval_samples, run_cfg.seed)
+    with gan.averaged():  # what the previews and the export show
+        x = source.generate(run_cfg.eval_samples, run_cfg.seed)
     scores = evaluate.score(x, run_cfg.dataset, seed=run_cfg.seed, toy_params=source.toy_params)
     if real_examples is not None and hasattr(gan, "evaluation_extras"):
         scores.update(gan.evaluation_extras(real_examples(run_cfg.eval_samples), run_cfg.seed))
