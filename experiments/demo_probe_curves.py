@@ -39,22 +39,24 @@ def main(argv):
                 continue
             pick = lambda suffix: next(v for k, v in r.items() if k.endswith(suffix))
             cells.append(f"{pick('on_manifold_percent'):.1f} / {pick('modes')} / {pick('fid'):.2f}")
-            if step == 5000:
-                key = re.sub(r" ?--seed=\d+", "", flags_used)
-                groups.setdefault(key, []).append(
-                    (pick("on_manifold_percent"), pick("modes"), pick("fid")))
+            key = re.sub(r" ?--seed=\d+", "", flags_used)
+            groups.setdefault(key, {}).setdefault(step, []).append(
+                (pick("on_manifold_percent"), pick("modes"), pick("fid")))
         speeds = [r["steps_per_sec"] for r in rows if "steps_per_sec" in r]
         print(f"| {path.stem} | `{flags_used}` | " + " | ".join(cells)
               + f" | {speeds[-1]:.1f} |")
-    print("\nAt step 5,000, settings run with more than one seed (mean ± sample std, then each seed):")
-    for key, vals in groups.items():
-        if len(vals) < 2:
-            continue
-        cols = np.array(vals, dtype=float).T
-        parts = [f"{name} {c.mean():.2f} ± {c.std(ddof=1):.2f} ({', '.join(f'{v:g}' for v in c)})"
-                 for name, c in zip(("on-manifold %", "modes", "FID"), cols)]
-        print(f"- `{key}`, {len(vals)} seeds: " + "; ".join(parts))
-
+    for step in (1000, 5000):
+        print(f"\nAt step {step:,}, settings run with more than one seed (mean ± sample std, "
+              "then each seed):")
+        for key, by_step in groups.items():
+            vals = by_step.get(step, [])
+            if len(vals) < 2:
+                continue
+            cols = np.array(vals, dtype=float).T
+            parts = [f"{name} {c.mean():.2f} ± {c.std(ddof=1):.2f} "
+                     f"({', '.join(f'{v:g}' for v in c)})"
+                     for name, c in zip(("on-manifold %", "modes", "FID"), cols)]
+            print(f"- `{key}`, {len(vals)} seeds: " + "; ".join(parts))
 
 if __name__ == "__main__":
     app.run(main)

@@ -76,6 +76,7 @@ CLI_CASES = [
      "--gp_weight must be a finite number >= 0"),
     ("zero learning rate", "train --g_lr=0", 2, "--g_lr must be a finite number > 0"),
     ("beta_1 of 1", "train --beta_1=1.0", 2, "--beta_1 must be in [0, 1)"),
+    ("ema_decay of 1", "train --ema_decay=1.0", 2, "--ema_decay must be in [0, 1)"),
     ("zero d_steps", "train --d_steps=0", 2, "--d_steps must be an integer in"),
     ("bool flag given text", "train --download=maybe", 1, "flag --download=maybe"),
     ("out is a file", "train --out={tmp}/afile " + " ".join(TOY), 2, "needs a folder"),

@@ -91,8 +91,11 @@ class CliTest(tf.test.TestCase):
             self.assertEqual(demo.returncode, 0, demo.stderr)
             config = json.loads((Path(tmp) / "demo" / "config.json").read_text())
             self.assertEqual((config["run"]["model"], config["run"]["dataset"],
-                              config["run"]["image_size"], config["model"]["width"],
-                              config["model"]["g_steps"]), ("dcgan", "shapes", 32, 16, 2))
+                              config["run"]["image_size"], config["run"]["batch_size"],
+                              config["model"]["width"], config["model"]["g_steps"],
+                              config["model"]["latent_dim"], config["model"]["g_lr"],
+                              config["model"]["d_lr"]),
+                             ("dcgan", "shapes", 32, 32, 16, 2, 8, 5e-4, 5e-4))
             # --steps=2 is no multiple of the demo's 10 steps per execution: it falls back to 1.
             self.assertEqual(config["run"]["steps_per_execution"], 1)
             self.assertIn("samples: ", demo.stdout)
