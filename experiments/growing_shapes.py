@@ -78,13 +78,16 @@ def score(gan, model, seed):
     g = gan.serving_generator()
     cycles = int(np.log2(FLAGS.image_size // 4)) + 1
     groups_ = groups(FLAGS.latent_dim, cycles)
-    refs = walks.unit_latents(FLAGS.references, FLAGS.latent_dim, seed=547 + seed)
-    group_var = np.mean([walks.group_variability(g, r, groups_, n=64, seed=i)
+    latents = walks.latent_settings(gan)  # the run's own normalisation of z
+    refs = walks.unit_latents(FLAGS.references, FLAGS.latent_dim, seed=547 + seed, **latents)
+    group_var = np.mean([walks.group_variability(g, r, groups_, n=64, seed=i, **latents)
                          for i, r in enumerate(refs)], axis=0)
-    dim_var = walks.dimension_variability(g, walks.unit_latents(64, FLAGS.latent_dim, seed=11))
+    dim_var = walks.dimension_variability(
+        g, walks.unit_latents(64, FLAGS.latent_dim, seed=11, **latents))
     per_group = [float(dim_var[a:b].mean()) for a, b in groups_]
     out = Path(FLAGS.out)
-    rows = [walks.group_walk(refs[0], grp, num_points=5, steps=1, seed=3)[0] for grp in groups_]
+    rows = [walks.group_walk(refs[0], grp, num_points=5, steps=1, seed=3, **latents)[0]
+            for grp in groups_]
     walks.save_walk_grid(g, np.stack(rows), out / f"{model}_seed{seed}_group_walks.png")
     coords = [0, 1, 4, FLAGS.latent_dim // 3, FLAGS.latent_dim - 2]
     rows = [walks.coordinate_walk(refs[0], i, steps=8) for i in coords]

@@ -1,4 +1,6 @@
 """Latent prior, walks and variability scores of the growing thesis (§7.2, §9) vs closed forms."""
+import types
+
 import numpy as np
 import tensorflow as tf
 
@@ -74,6 +76,41 @@ class WalksTest(tf.test.TestCase):
         expected = np.mean([np.sqrt(var * a[j, 0] ** 2 + 1e-8) for j in range(2)])
         self.assertAllClose(scores[0], expected, rtol=1e-6)
         self.assertAllClose(scores[1], 1e-4, rtol=1e-6)  # ignored group: sqrt(eps)
+
+    def test_walks_redraw_at_the_runs_batch_normalised_scale(self):
+        # A --latent_normalization=batch run with batch 16 trained on rows of norm ~1/4: draws
+        # come in whole 16-row blocks, each divided by its own Frobenius norm.
+        raw = np.random.default_rng(5).standard_normal((16, 32))
+        z = walks.unit_latents(3, 32, seed=5, normalization="batch", batch_size=16)
+        self.assertAllClose(z, raw[:3] / np.sqrt((raw**2).sum()), atol=1e-7)
+        raw = np.random.default_rng(6).standard_normal((24, 32))  # 20 rows: two blocks of 12
+        z = walks.unit_latents(20, 32, seed=6, normalization="batch", batch_size=12)
+        self.assertAllClose(z[:12], raw[:12] / np.sqrt((raw[:12]**2).sum()), atol=1e-7)
+        self.assertAllClose(z[12:], raw[12:20] / np.sqrt((raw[12:]**2).sum()), atol=1e-7)
+
+        a = np.array([[3.0, 0.0, 1.0, 0.0], [4.0, 0.5, 0.0, 0.0]])
+        ref = walks.unit_latents(1, 4, seed=5)[0]
+        settings = walks.latent_settings(types.SimpleNamespace(
+            latent_normalization="batch", latent_batch_size=16))
+        self.assertEqual(settings, {"normalization": "batch", "batch_size": 16})
+        out = walks.resample_group(ref, (0, 2), 5, seed=4, **settings)
+        fresh = np.random.default_rng(4).standard_normal((16, 4))
+        fresh /= np.sqrt((fresh**2).sum())
+        self.assertAllClose(out[:, :2], fresh[:5, :2], atol=1e-7)
+        self.assertAllEqual(out[:, 2:], np.repeat(ref[None, 2:], 5, axis=0))
+        scores = walks.group_variability(LinearGenerator(a), ref, groups=((0, 1),), n=5, seed=4,
+                                         **settings)
+        zs = fresh[:5, 0]
+        var = ((zs - zs.mean()) ** 2).mean()
+        self.assertAllClose(scores[0], np.mean([np.sqrt(var * a[j, 0] ** 2 + 1e-8)
+                                                for j in range(2)]), rtol=1e-6)
+        keys, _ = walks.group_walk(ref, (0, 2), num_points=3, steps=2, seed=4, **settings)
+        self.assertAllClose(keys[1:, :2], fresh[:2, :2], atol=1e-7)
+        per_sample = walks.latent_settings(types.SimpleNamespace(
+            latent_normalization="per_sample", latent_batch_size=16))
+        self.assertEqual(per_sample, {"normalization": "per_sample", "batch_size": None})
+        with self.assertRaisesRegex(ValueError, "`batch_size` must be a positive int"):
+            walks.unit_latents(2, normalization="batch", batch_size=0)
 
     def test_walk_grid_png(self):
         import os

@@ -14,6 +14,10 @@
 
 Groups are 0-based half-open slices; the thesis's {1-8, 9-16, 17-32, ...} are
 ``THESIS_GROUPS``.
+
+Every function that draws latents takes the run's normalisation (``latent_settings(gan)``):
+a run trained with ``--latent_normalization=batch`` saw rows of norm about 1/√B, so its walks
+and variability scores must redraw groups at that scale, not at norm 1.
 """
 import numpy as np
 
@@ -21,20 +25,37 @@ THESIS_GROUPS = ((0, 8), (8, 16), (16, 32), (32, 64), (64, 128), (128, 256))  # 
 NORMALIZATIONS = ("per_sample", "batch")
 
 
-def unit_latents(batch, dim=256, seed=547, normalization="per_sample"):
+def unit_latents(batch, dim=256, seed=547, normalization="per_sample", batch_size=None):
     """``[batch, dim]`` normal draws scaled to unit norm (§7.2.3; seed 547 as the code).
 
     ``"per_sample"`` (the text): every row has norm 1. ``"batch"`` (the authors' code,
-    growing.md A2): the whole matrix is divided by its Frobenius norm.
+    growing.md A2): the matrix is divided by its Frobenius norm; with ``batch_size`` (the run's
+    training batch) rows are drawn in whole blocks of ``batch_size``, each block divided by its
+    own Frobenius norm as training divides each batch, and the first ``batch`` rows returned, so
+    every row has the scale the generator was trained on (about 1/√batch_size) even when fewer
+    rows than a batch are asked for.
     """
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"`normalization` must be one of {NORMALIZATIONS}, got {normalization!r}.")
-    z = np.random.default_rng(seed).standard_normal((batch, dim))
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"`batch_size` must be a positive int or None, got {batch_size!r}.")
+    block = batch_size if normalization == "batch" and batch_size else batch
+    rows = -(-batch // block) * block
+    z = np.random.default_rng(seed).standard_normal((rows, dim))
     if normalization == "per_sample":
         z /= np.linalg.norm(z, axis=1, keepdims=True)
     else:
-        z /= np.linalg.norm(z)
-    return z.astype("float32")
+        z = z.reshape(-1, block, dim)
+        z = (z / np.linalg.norm(z, axis=(1, 2), keepdims=True)).reshape(rows, dim)
+    return z[:batch].astype("float32")
+
+
+def latent_settings(gan):
+    """``{"normalization", "batch_size"}`` of a growing model's training latents, for the
+    functions here that draw latents."""
+    normalization = gan.latent_normalization
+    return {"normalization": normalization,
+            "batch_size": gan.latent_batch_size if normalization == "batch" else None}
 
 
 def _check_group(group, dim):
@@ -44,24 +65,27 @@ def _check_group(group, dim):
     return start, stop
 
 
-def resample_group(reference, group, n, seed=0):
-    """``n`` copies of ``reference`` whose ``group`` slice is redrawn from the prior."""
+def resample_group(reference, group, n, seed=0, normalization="per_sample", batch_size=None):
+    """``n`` copies of ``reference`` whose ``group`` slice is redrawn from the prior
+    (``unit_latents`` with ``normalization`` and ``batch_size``)."""
     reference = np.asarray(reference, "float32")
     start, stop = _check_group(group, reference.shape[-1])
-    fresh = unit_latents(n, reference.shape[-1], seed)
+    fresh = unit_latents(n, reference.shape[-1], seed, normalization, batch_size)
     out = np.repeat(reference[None], n, axis=0)
     out[:, start:stop] = fresh[:, start:stop]
     return out
 
 
-def group_walk(reference, group, num_points=5, steps=25, seed=0):
+def group_walk(reference, group, num_points=5, steps=25, seed=0, normalization="per_sample",
+               batch_size=None):
     """Keypoints (the reference + ``num_points - 1`` group resamples) and the path through them.
 
     Returns ``(keypoints [num_points, dim], path [(num_points - 1) * steps + 1, dim])``;
     the path visits every keypoint (every ``steps``-th row) and only ``group`` changes.
     """
     reference = np.asarray(reference, "float32")
-    keys = np.concatenate([reference[None], resample_group(reference, group, num_points - 1, seed)])
+    fresh = resample_group(reference, group, num_points - 1, seed, normalization, batch_size)
+    keys = np.concatenate([reference[None], fresh])
     t = np.linspace(0.0, 1.0, steps, endpoint=False, dtype="float32")[:, None]
     path = [a + t * (b - a) for a, b in zip(keys[:-1], keys[1:])]
     return keys, np.concatenate(path + [keys[-1:]]).astype("float32")
@@ -96,15 +120,17 @@ def _generate(generator, z):
     return np.asarray(generator(z, training=False), dtype="float64")
 
 
-def group_variability(generator, reference, groups=THESIS_GROUPS, n=64, seed=0, epsilon=1e-8):
+def group_variability(generator, reference, groups=THESIS_GROUPS, n=64, seed=0, epsilon=1e-8,
+                      normalization="per_sample", batch_size=None):
     """Per group: mean over output entries of ``sqrt(var over n samples + eps)`` (§9).
 
-    The n samples share ``reference`` except in the group. A generator that ignores a
-    group scores ``sqrt(eps)`` = 1e-4 there.
+    The n samples share ``reference`` except in the group (redrawn with ``normalization`` and
+    ``batch_size``). A generator that ignores a group scores ``sqrt(eps)`` = 1e-4 there.
     """
     scores = []
     for group in groups:
-        out = _generate(generator, resample_group(reference, group, n, seed))
+        out = _generate(generator, resample_group(reference, group, n, seed, normalization,
+                                                  batch_size))
         scores.append(float(np.mean(np.sqrt(np.var(out, axis=0) + epsilon))))
     return scores
 
