@@ -7,6 +7,8 @@ Settings (all ``--model=mlp_growing --dataset=swiss_roll --batch_size=128``, RMS
 * ``scratch``: latent 2 from the start, lr 1e-3 (Fig. 8);
 * ``scratch_lr5``: latent 2 from the start, lr 5 (Fig. 7, "too high"; the authors' code
   ignores --lr, A4), for the first ``--high_lr_seeds`` seeds.
+* ``scratch_lr5_tf1``: the same with TF1's RMSprop accumulator start of 1
+  (``--rmsprop_initial_accumulator=1``; the authors' TF1 code), for as many seeds.
 
 Per run, on 20,000 fixed z ~ U(-1, 1)^2 and on a 101 x 101 latent grid: the axis-alignment
 ratio R = E||dG/dz1|| / E||dG/dz2|| (>> 1: the roll runs along z1, Fig. 9b; ~1:
@@ -53,6 +55,8 @@ SETTINGS = {  # name -> (model overrides, learning-rate flag)
     "grown": ({"grow": True}, "lr"),
     "scratch": ({"grow": False}, "lr"),
     "scratch_lr5": ({"grow": False}, "high_lr"),
+    # The same with TF1's RMSprop accumulator start (1), as the authors' code trains.
+    "scratch_lr5_tf1": ({"grow": False, "rmsprop_initial_accumulator": 1.0}, "high_lr"),
 }
 
 
@@ -111,7 +115,8 @@ def train_and_score(name, seed, z, grid, real):
     row["step"] = int(gan.step.numpy())
     row.update(scores(gan, z, grid))
     if seed == 0:
-        fig = {"grown": "fig9", "scratch": "fig8", "scratch_lr5": "fig7"}[name]
+        fig = {"grown": "fig9", "scratch": "fig8", "scratch_lr5": "fig7",
+               "scratch_lr5_tf1": "fig7"}[name]
         path = Path(FLAGS.out) / f"{fig}_{name}_seed{seed}.png"
         figures[name] = evaluation.save_swiss_roll_figure(
             gan.generator, gan.discriminator, path, real=real,
@@ -210,7 +215,8 @@ def main(_):
     real_distance = evaluation.mean_roll_distance(data.sample_swiss_roll(FLAGS.eval_points, seed=8))
     rows, figures = [], {}
     plan = [(n, s) for s in range(FLAGS.seeds) for n in ("grown", "scratch")]
-    plan += [("scratch_lr5", s) for s in range(FLAGS.high_lr_seeds)]
+    plan += [(name, s) for name in ("scratch_lr5", "scratch_lr5_tf1")
+             for s in range(FLAGS.high_lr_seeds)]
     for name, seed in plan:
         row, figs = train_and_score(name, seed, z, grid, real)
         rows.append(row)

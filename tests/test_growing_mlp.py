@@ -11,13 +11,15 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from absl.testing import parameterized
 
-from tfgan_latent import data
+from tfgan_latent import data, optimizers
 from tfgan_latent.layers import BetaFadedDense
 from tfgan_latent.papers.growing import (
     MLPGrowingConfig, MLPGrowingGAN, swiss_roll_discriminator, swiss_roll_generator,
 )
 from tfgan_latent.papers.growing import evaluation
+from tfgan_latent.papers.growing import registration
 from tfgan_latent.papers.growing.registration import build_mlp_growing
 from tfgan_latent.train import runner
 from tests import helpers
@@ -95,20 +97,25 @@ class NetsTest(tf.test.TestCase):
 
 
 # ------------------------------------------------------------- update structure
-class UpdateStructureTest(tf.test.TestCase):
+class UpdateStructureTest(tf.test.TestCase, parameterized.TestCase):
 
-    def test_ten_d_then_ten_g_updates_on_one_batch_and_z_vs_numpy(self):
+    # start: RMSprop's mean-square accumulator at step 0 (0 Keras's; 1 TF1's, the authors' code;
+    # 0.3 a value neither default hides), through the model's own optimizer builder.
+    @parameterized.parameters(0.0, 1.0, 0.3)
+    def test_ten_d_then_ten_g_updates_on_one_batch_and_z_vs_numpy(self, start):
         lr, rho, eps, batch = 0.01, 0.9, 1e-10, 16
         rng = np.random.default_rng(1)
         real = rng.normal(size=(batch, 2)).astype("float32")
         z = rng.uniform(-1, 1, (batch, 2)).astype("float32")
         g = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
         d = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        for v in g.weights + d.weights:  # non-zero biases too
+            v.assign(rng.normal(0.0, 0.5, v.shape).astype("float32"))
         a0, b0 = (np.array(v, np.float64) for v in g.get_weights())
         w0, c0 = (np.array(v, np.float64) for v in d.get_weights())
         gan = MLPGrowingGAN(g, d, latent_dim=2, seed=0)
-        gan.compile(g_optimizer=keras.optimizers.RMSprop(lr, rho=rho, epsilon=eps),
-                    d_optimizer=keras.optimizers.RMSprop(lr, rho=rho, epsilon=eps))
+        cfg = MLPGrowingConfig(lr=lr, rho=rho, epsilon=eps, rmsprop_initial_accumulator=start)
+        gan.compile(g_optimizer=registration.rmsprop(cfg), d_optimizer=registration.rmsprop(cfg))
         draws = tf.Variable(0)
 
         def sample_latent(n):  # the one z of the minibatch; counts the draws
@@ -125,7 +132,7 @@ class UpdateStructureTest(tf.test.TestCase):
 
         # 10 D updates, all on `real` and on the fakes of the same z.
         fake = z @ a0 + b0
-        w, c, vw, vc = w0, c0, np.zeros_like(w0), np.zeros_like(c0)
+        w, c, vw, vc = w0, c0, np.full_like(w0, start), np.full_like(c0, start)
         for _ in range(10):
             lr_, lf = real @ w + c, fake @ w + c
             dr, df = -sigmoid(-lr_) / batch, sigmoid(lf) / batch
@@ -133,7 +140,7 @@ class UpdateStructureTest(tf.test.TestCase):
             w, vw = rms(w, gw, vw)
             c, vc = rms(c, gc, vc)
         # then 10 G updates on the same z against the updated D.
-        a, b, va, vb = a0, b0, np.zeros_like(a0), np.zeros_like(b0)
+        a, b, va, vb = a0, b0, np.full_like(a0, start), np.full_like(b0, start)
         for _ in range(10):
             logits = (z @ a + b) @ w + c
             dfake = (-sigmoid(-logits) / batch) @ w.T
@@ -158,6 +165,20 @@ class UpdateStructureTest(tf.test.TestCase):
         self.assertEqual(MLPGrowingConfig().growth_step(15000), 7500)  # §7.1: half and half
         self.assertEqual(MLPGrowingConfig(grow_at=3.0).growth_step(15000), 3)
         self.assertIsNone(MLPGrowingConfig(grow=False).growth_step(15000))
+        with self.assertRaisesRegex(ValueError, "--rmsprop_initial_accumulator must be a finite "
+                                                "number >= 0, got -1"):
+            build_mlp_growing(helpers.tiny_run("/tmp/unused", model="mlp_growing",
+                                               dataset="swiss_roll"),
+                              MLPGrowingConfig(rmsprop_initial_accumulator=-1.0))
+        with self.assertRaisesRegex(ValueError, "`initial_accumulator` must be a number >= 0"):
+            optimizers.TF1RMSprop(initial_accumulator=-0.5)
+
+    def test_tf1_rmsprop_round_trip(self):
+        opt = optimizers.TF1RMSprop(0.5, rho=0.8, epsilon=1e-9, initial_accumulator=0.7)
+        copy = keras.optimizers.deserialize(keras.optimizers.serialize(opt))
+        self.assertIsInstance(copy, optimizers.TF1RMSprop)
+        self.assertEqual((copy.initial_accumulator, copy.rho, copy.epsilon), (0.7, 0.8, 1e-9))
+        self.assertAllClose(float(copy.learning_rate), 0.5)
 
     def test_config_round_trip(self):
         keras.utils.set_random_seed(0)

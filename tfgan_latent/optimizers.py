@@ -65,6 +65,44 @@ class TorchRMSprop(keras.optimizers.Optimizer):
 
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
+class TF1RMSprop(keras.optimizers.RMSprop):
+    """Keras ``RMSprop`` whose mean-square accumulator starts at ``initial_accumulator``.
+
+    TF1's ``tf.train.RMSPropOptimizer``, which the growing thesis's code trains with, creates
+    its ``rms`` slot with ones (``_create_slots``: ``init_ops.ones_initializer``); Keras starts
+    it at zeros. The update is otherwise the same, ``ms <- rho ms + (1 - rho) g^2``,
+    ``theta <- theta - lr g / sqrt(ms + epsilon)`` (no momentum, not centred). With a start of
+    1 the first steps are about ``lr g`` per coordinate, tiny for small gradients; from 0 the
+    first step is ``lr g / sqrt((1 - rho) g^2 + epsilon)``, about ``lr / sqrt(1 - rho)``
+    whatever the gradient's size, which is what makes an lr-5 run diverge (growing Fig. 7).
+
+    Args:
+        initial_accumulator: the start of ``ms`` (``>= 0``; 1 is TF1's, 0 Keras's).
+        learning_rate, rho, epsilon, **kwargs: as ``keras.optimizers.RMSprop`` (TF1's
+            defaults: rho 0.9, epsilon 1e-10).
+    """
+
+    def __init__(self, learning_rate=1e-3, rho=0.9, epsilon=1e-10, initial_accumulator=1.0,
+                 name="tf1_rmsprop", **kwargs):
+        super().__init__(learning_rate=learning_rate, rho=rho, epsilon=epsilon, name=name,
+                         **kwargs)
+        if not (isinstance(initial_accumulator, (int, float)) and initial_accumulator >= 0):
+            raise ValueError(f"`initial_accumulator` must be a number >= 0, got "
+                             f"{initial_accumulator!r}.")
+        self.initial_accumulator = float(initial_accumulator)
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        for velocity in self._velocities:
+            velocity.assign(ops.full(velocity.shape, self.initial_accumulator, velocity.dtype))
+
+    def get_config(self):
+        return {**super().get_config(), "initial_accumulator": self.initial_accumulator}
+
+
+@keras.saving.register_keras_serializable(package="tfgan_latent")
 class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
     """lr(t) = max(lr_0 · factor^⌊t / every⌋, floor): BEGAN's halving schedule.
 

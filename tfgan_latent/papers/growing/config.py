@@ -7,6 +7,7 @@ The thesis runs (§7.1), with ``--dataset=swiss_roll --batch_size=128 --steps=15
 * Fig. 7, from scratch with a too-high learning rate: ``--grow=false --lr=5``.
 """
 import dataclasses
+import math
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,9 +30,19 @@ class MLPGrowingConfig:
     # (A4), so the Fig. 7 run (lr 5) is --lr=5 here.
     lr: float = 1e-3
     rho: float = 0.9  # TF1 RMSPropOptimizer decay default 0.9 (= Keras rho)
-    # TF1 RMSPropOptimizer default, added inside the sqrt as in Keras. TF1 starts the
-    # accumulator at 1, Keras at 0: not emulated (growing.md A6).
+    # TF1 RMSPropOptimizer default, added inside the sqrt as in Keras.
     epsilon: float = 1e-10
+    # Start of RMSprop's mean-square accumulator: 0 is Keras's (the runs stored in
+    # experiments/results/growing_swiss_roll/ use it); 1 is TF1's RMSPropOptimizer, which the
+    # authors' code trains with (growing.md A6), so their Fig. 7 lr-5 run is
+    # --grow=false --lr=5 --rmsprop_initial_accumulator=1 (optimizers.TF1RMSprop).
+    rmsprop_initial_accumulator: float = 0.0
+
+    def validate(self):
+        value = self.rmsprop_initial_accumulator
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"--rmsprop_initial_accumulator must be a finite number >= 0, "
+                             f"got {value!r}.")
 
     def growth_step(self, steps):
         """The step at which G grows for a run of ``steps`` minibatches (None: no growth)."""

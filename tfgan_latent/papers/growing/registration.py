@@ -5,7 +5,7 @@ cycle's nets grown from the previous cycle's trained ones, with new optimizers.
 """
 import keras
 
-from tfgan_latent import data
+from tfgan_latent import data, optimizers
 from tfgan_latent.papers.growing import cnn
 from tfgan_latent.papers.growing.config import GrowingCNNConfig, MLPGrowingConfig
 from tfgan_latent.papers.growing.models import GrowingGAN, cycle_schedule
@@ -16,11 +16,16 @@ from tfgan_latent.train import registry
 
 
 def rmsprop(cfg):
-    """Keras RMSprop with the config's lr / rho / epsilon (no momentum, not centred)."""
+    """RMSprop with the config's lr / rho / epsilon (no momentum, not centred): Keras's, or
+    TF1's accumulator start with ``--rmsprop_initial_accumulator`` > 0."""
+    if cfg.rmsprop_initial_accumulator:
+        return optimizers.TF1RMSprop(cfg.lr, rho=cfg.rho, epsilon=cfg.epsilon,
+                                     initial_accumulator=cfg.rmsprop_initial_accumulator)
     return keras.optimizers.RMSprop(cfg.lr, rho=cfg.rho, epsilon=cfg.epsilon)
 
 
 def build_mlp_growing(run_cfg, cfg):
+    cfg.validate()
     if run_cfg.dataset != "swiss_roll":
         raise ValueError(
             f"--model=mlp_growing trains on --dataset=swiss_roll (Sandström 2019, §7.1), "
