@@ -6,7 +6,9 @@ than any of the other models"; the thesis gives no timings. Both models are
 ``GrowingGAN``s (WGAN-GP, Adam, the thesis's settings), timed step by step on the same
 in-memory batch of full-size images (clgGAN's cycle 1 box-downsamples them to 4x4, as in
 training), interleaved over repetitions; prints per-step medians, parameter counts and
-the ratio. The clgGAN cycles 2.. are printed too, to show where the time goes.
+the ratio. The cycles 2.. are printed too, to show where the time goes, and
+``--models`` adds other growing models (default: lgGAN too, §8 names both "lg" models faster):
+each gets its own whole-run ratio.
 
     python benchmarks/growing_cycle_speed.py --image_size=128 --latent_dim=256 --top=256
     python benchmarks/growing_cycle_speed.py --image_size=32 --latent_dim=64 --top=32
@@ -31,7 +33,8 @@ flags.DEFINE_integer("latent_dim", 256, "final latent size (thesis 256)")
 flags.DEFINE_integer("top", 256, "width at 4x4 (thesis 256)")
 flags.DEFINE_integer("batch_size", 16, "batch (thesis 16)")
 timing.define_flags(steps=5, reps=5)
-flags.DEFINE_boolean("all_cycles", True, "also time clgGAN's later cycles (stable nets)")
+flags.DEFINE_boolean("all_cycles", True, "also time the later cycles (stable nets)")
+flags.DEFINE_list("models", ["clggan", "lggan"], "growing models timed against bGAN")
 FLAGS = flags.FLAGS
 
 
@@ -52,9 +55,8 @@ def main(_):
     real = np.random.default_rng(0).uniform(-1, 1, (FLAGS.batch_size, size, size, 3))
     data = tf.data.Dataset.from_tensors(real.astype("float32")).repeat()
     cycles = cnn.num_cycles(size)
-    names = [("bgan", 1), ("clggan", 1)]
-    if FLAGS.all_cycles:
-        names += [("clggan", k) for k in range(2, cycles + 1)]
+    names = [("bgan", 1)] + [(model, k) for model in FLAGS.models
+                             for k in range(1, (cycles if FLAGS.all_cycles else 1) + 1)]
     models = {key: build(*key) for key in names}
     times = timing.interleaved_step_times({k: gan for k, (gan, _) in models.items()}, data,
                                           FLAGS.steps, FLAGS.reps)
@@ -67,20 +69,21 @@ def main(_):
         t = statistics.median(times[key])
         print(f"  {key[0]:6s} cycle {key[1]} ({gan.arch.resolution:3d} px, z {gan.arch.latent_dim:3d}): "
               f"{1e3 * t:8.2f} ms/step  G+D params {params:>9,}  bGAN/this {base / t:7.1f}x")
-    clg = statistics.median(times[("clggan", 1)])
-    print(f"ratio bGAN step / clgGAN cycle-1 step: {base / clg:.1f} (medians), "
-          f"{min(times[('bgan', 1)]) / min(times[('clggan', 1)]):.1f} (fastest repetitions)")
+    for model in FLAGS.models:
+        first = times[(model, 1)]
+        print(f"ratio bGAN step / {model} cycle-1 step: {base / statistics.median(first):.1f} "
+              f"(medians), {min(times[('bgan', 1)]) / min(first):.1f} (fastest repetitions)")
     if FLAGS.all_cycles:
         # A whole run: every cycle's steps in the thesis's epoch ratio (cycle 1: 4 epochs,
         # each grown cycle 8), the same total for bGAN. Fade steps are timed with the stable
         # nets of their cycle (the fade-only branches are not timed: a slight underestimate).
         cfg = GrowingCNNConfig()
         epochs = [cfg.first_cycle_epochs] + [cfg.grown_cycle_epochs] * (cycles - 1)
-        clg_run = sum(e * statistics.median(times[("clggan", k)])
+        for model in FLAGS.models:
+            run = sum(e * statistics.median(times[(model, k)])
                       for k, e in enumerate(epochs, start=1))
-        print(f"whole run, epochs {'/'.join(map(str, epochs))}: bGAN {sum(epochs)} epochs of its "
-              f"step vs clgGAN's cycles: {base * sum(epochs) / clg_run:.1f}x cheaper (medians)")
-
+            print(f"whole run, epochs {'/'.join(map(str, epochs))}: bGAN {sum(epochs)} epochs of "
+                  f"its step vs {model}'s cycles: {base * sum(epochs) / run:.1f}x cheaper (medians)")
 
 if __name__ == "__main__":
     app.run(main)
