@@ -102,6 +102,13 @@ class AverageTest(tf.test.TestCase):
         for bad in (1.0, -0.1, "0.9"):
             with self.assertRaisesRegex(ValueError, r"`ema_decay` must be a number in \[0, 1\)"):
                 _gan(bad)
+
+        class OwnStep(variants.DCGAN):
+            def train_step(self, data):
+                return super().train_step(data)
+
+        with self.assertRaisesRegex(ValueError, "`ema_decay` is not supported by OwnStep"):
+            _gan(0.9, OwnStep)
         spec_defaults = runner.registry.get_model_spec("dcgan").config_cls()
         cfg = runner.registry.get_model_spec("dcgan").config_cls(ema_decay=1.5)
         with self.assertRaisesRegex(ValueError, r"--ema_decay must be in \[0, 1\), got 1.5"):

@@ -278,6 +278,11 @@ class GAN(TrainedModel):
         if not (isinstance(ema_decay, (int, float)) and 0.0 <= ema_decay < 1.0):
             raise ValueError(f"`ema_decay` must be a number in [0, 1) (0: no weight average), "
                              f"got {ema_decay!r}.")
+        if ema_decay and type(self).train_step is not GAN.train_step:
+            # Its own train_step would have to call update_average; until one does, refuse
+            # rather than preview and export a never-updated average (the initial weights).
+            raise ValueError(f"`ema_decay` is not supported by {type(self).__name__}, whose "
+                             "train_step does not update the weight average.")
         for name, value in (("latent_dim", latent_dim), ("d_steps", d_steps), ("g_steps", g_steps)):
             positive_int(name, value)
         if latent_distribution not in LATENT_DISTRIBUTIONS:
