@@ -71,7 +71,7 @@ class GrowingEvalTest(tf.test.TestCase):
 
         with tempfile.TemporaryDirectory() as tmp:
             run, cfg = growing_run(tmp, "clggan", steps=9, image_size=16, eval_every=3,
-                                   eval_samples=20)
+                                   eval_samples=20, overrides={"latent_normalization": "batch"})
             result = runner.train(run, cfg)
             lines = (Path(run.out) / "metrics.jsonl").read_text().splitlines()
             records = [r for r in map(json.loads, lines) if "eval/on_manifold_percent" in r]
@@ -80,6 +80,26 @@ class GrowingEvalTest(tf.test.TestCase):
                              records[-1]["eval/on_manifold_percent"])
             got = evaluate_lib.evaluate(run.out, num_samples=20, seed=run.seed)
             self.assertAllClose(got["fid"], records[-1]["eval/fid"], rtol=1e-6)
+            # §9's group variability, in the records and in `evaluate --run`, against numpy: the
+            # run's own generator on latents drawn here with the run's normalisation (batch:
+            # every 4-row block of a draw divided by its Frobenius norm), default_rng(547 + seed)
+            # references, the group redrawn with default_rng(reference index).
+            gan = evaluate_lib.load_run(Path(run.out))[2]
+            d = gan.latent_dim
+            unit = lambda rows: (rows.reshape(-1, 4, d) / np.sqrt(
+                (rows.reshape(-1, 4, d) ** 2).sum(axis=(1, 2), keepdims=True))).reshape(-1, d)
+            refs = unit(np.random.default_rng(547 + run.seed).standard_normal((4, d)))
+            groups = [(a, min(b, d)) for a, b in ((0, 8), (8, 16), (16, 32)) if a < d]
+            for a, b in groups:
+                per_ref = []
+                for r, ref in enumerate(refs):
+                    z = np.repeat(ref[None], 64, axis=0)
+                    z[:, a:b] = unit(np.random.default_rng(r).standard_normal((64, d)))[:, a:b]
+                    out = gan.output_generator(z.astype("float32"), training=False).numpy()
+                    per_ref.append(np.mean(np.sqrt(np.var(out.astype(np.float64), axis=0) + 1e-8)))
+                key = f"group_variability_{a}_{b}"
+                self.assertAllClose(got[key], np.mean(per_ref), rtol=1e-5, msg=key)
+                self.assertAllClose(records[-1][f"eval/{key}"], got[key], rtol=1e-6, msg=key)
 
 
 class ToyExportTest(tf.test.TestCase):

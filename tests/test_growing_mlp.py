@@ -300,6 +300,33 @@ class TrainingTest(tf.test.TestCase):
             self.assertAllClose(points, np_mlp(z, dense_weights(gan.generator)), atol=1e-5)
             self.assertGreater(np.abs(gan.generator.get_layer("h1").kernel.numpy()[1]).max(), 0)
 
+    def test_evaluate_reports_the_axis_alignment(self):
+        # `evaluate --run` and the --eval_every records carry E‖∂G/∂z_k‖ and their ratio; the
+        # reference is a central difference of the run's generator on the same 101 × 101 grid.
+        from tfgan_latent.train import evaluate
+
+        with tempfile.TemporaryDirectory() as tmp:
+            run, cfg = growing_run(tmp, steps=6, eval_every=6, eval_samples=50)
+            runner.train(run, cfg)
+            got = evaluate.evaluate(run.out, num_samples=50)
+            gan = evaluate.load_run(Path(run.out))[2]
+            v = np.linspace(-1.0, 1.0, 101)
+            z = np.stack(np.meshgrid(v, v, indexing="ij"), -1).reshape(-1, 2)
+            h = 1e-3
+            for k in range(2):
+                step = np.zeros(2)
+                step[k] = h
+                diff = (gan.generator((z + step).astype("float32")).numpy().astype(np.float64)
+                        - gan.generator((z - step).astype("float32")).numpy()) / (2 * h)
+                self.assertAllClose(got[f"latent_sensitivity_z{k + 1}"],
+                                    np.linalg.norm(diff, axis=1).mean(), rtol=2e-2)
+            self.assertAllClose(got["axis_ratio"],
+                                got["latent_sensitivity_z1"] / got["latent_sensitivity_z2"])
+            records = [json.loads(line) for line in
+                       (Path(run.out) / "metrics.jsonl").read_text().splitlines()]
+            last = [r for r in records if "eval/axis_ratio" in r][-1]
+            self.assertAllClose(last["eval/axis_ratio"], got["axis_ratio"], rtol=1e-6)
+
     def test_mirrored_matches_single_device(self):
         with tempfile.TemporaryDirectory() as tmp:
             last = {}

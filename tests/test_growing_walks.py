@@ -112,6 +112,29 @@ class WalksTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError, "`batch_size` must be a positive int"):
             walks.unit_latents(2, normalization="batch", batch_size=0)
 
+    def test_run_group_variability_vs_numpy(self):
+        # Latent 12: groups [0, 8) and [8, 12) (the thesis's cut); a --latent_normalization=batch
+        # run of batch 6: every draw is a whole 6-row block divided by its Frobenius norm.
+        a = np.random.default_rng(0).normal(size=(3, 12))
+        g = lambda z, training=False: np.tanh(3.0 * np.asarray(z, "float64") @ a.T)  # the
+        # reference latent matters to a nonlinear G
+        self.assertEqual(walks.variability_groups(12), ((0, 8), (8, 12)))
+        self.assertEqual(walks.variability_groups(256), walks.THESIS_GROUPS)
+        block = lambda rows: rows / np.sqrt((rows**2).sum())
+        got = walks.run_group_variability(g, 12, seed=2, references=3, n=6,
+                                          normalization="batch", batch_size=6)
+        raw = np.random.default_rng(547 + 2).standard_normal((6, 12))
+        refs = block(raw)[:3]
+        for lo, hi in ((0, 8), (8, 12)):
+            per_ref = []
+            for r, ref in enumerate(refs):
+                z = np.repeat(ref[None], 6, axis=0)
+                z[:, lo:hi] = block(np.random.default_rng(r).standard_normal((6, 12)))[:, lo:hi]
+                out = np.tanh(3.0 * z @ a.T)
+                per_ref.append(np.mean(np.sqrt(np.var(out, axis=0) + 1e-8)))
+            self.assertAllClose(got[f"group_variability_{lo}_{hi}"], np.mean(per_ref), rtol=1e-5)
+        self.assertEqual(sorted(got), ["group_variability_0_8", "group_variability_8_12"])
+
     def test_walk_grid_png(self):
         import os
         import tempfile

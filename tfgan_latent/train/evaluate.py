@@ -26,7 +26,7 @@ from tfgan_latent.models.gan import LATENT_PRIORS, prior_latents
 from tfgan_latent.train import registry
 from tfgan_latent.train.config import RunConfig
 from tfgan_latent.train.export import read_metadata
-from tfgan_latent.train.runner import restore_latest
+from tfgan_latent.train.runner import fixed_real_examples, restore_latest
 
 MAX_SAMPLES = 200_000  # beyond this a metric run is surely a typo (memory: 64 px ≈ 10 GB)
 _GENERATE_BATCH = 500
@@ -63,8 +63,9 @@ class Source:
     """
 
     def __init__(self, fn, *, dataset, image_size, latent_dim, prior, label, prior_args=None,
-                 step=None, seed=None, toy_params=None):
+                 step=None, seed=None, toy_params=None, extras=None):
         self._fn = fn
+        self.extras = extras  # (n, seed) -> the model's own numbers (evaluation_extras), or None
         self.dataset, self.image_size, self.latent_dim = dataset, image_size, latent_dim
         self.prior, self.prior_args = prior, dict(prior_args or {})
         self.step, self.seed, self.label = step, seed, label
@@ -89,11 +90,14 @@ def gan_source(gan, run_cfg, label=("run", None)):
                          "evaluate or sample (its log holds the reconstruction loss; its export "
                          "reconstructs and encodes images).")
     generator = gan.output_generator  # R-separate: G∘R∘G; growing: G on the z prefix
+    extras = None
+    if hasattr(gan, "evaluation_extras"):  # as the run's --eval_every records compute them
+        extras = lambda n, seed: gan.evaluation_extras(fixed_real_examples(run_cfg, n), seed)
     return Source(lambda z: keras.ops.convert_to_numpy(generator(z, training=False)),
                   dataset=run_cfg.dataset, image_size=run_cfg.image_size,
                   latent_dim=gan.latent_dim, prior=gan.latent_prior,
                   prior_args=gan.latent_prior_args, step=int(gan.step.numpy()),
-                  seed=run_cfg.seed, toy_params=run_cfg.toy_params(), label=label)
+                  seed=run_cfg.seed, toy_params=run_cfg.toy_params(), label=label, extras=extras)
 
 
 def run_source(run_dir):
@@ -237,13 +241,21 @@ def evaluate(run_dir=None, *, saved_model=None, images=None, dataset=None, image
                 raise ValueError(f"--extractors, --inception_graph and --keras_inception_weights "
                                  f"apply to images; {dataset} is a 2-D data set.")
             return {**result, "dataset": dataset, "num_samples": num_samples,
-                    **score(x, dataset, toy_params=toy_params)}
+                    **score(x, dataset, toy_params=toy_params),
+                    **_extras(source, num_samples, seed)}
     _check_dataset(dataset, x)
     extra = _extractors(dataset, x.shape[1], extractors, inception_graph, keras_inception_weights)
     reference = (_reference_images(dataset, x.shape[1], len(x), seed + 1, data_dir)
                  if extra else None)
     result.update(score(x, dataset, extractors=extra, reference=reference, seed=seed))
+    if not images:
+        result.update(_extras(source, len(x), seed))
     return {"dataset": dataset, "image_size": int(x.shape[1]), "seed": seed, **result}
+
+
+def _extras(source, n, seed):
+    """The model's own numbers (``evaluation_extras``) for a run; none for an export."""
+    return source.extras(n, seed) if source.extras else {}
 
 
 def sample(run_dir=None, *, saved_model=None, num=64, out, seed=0, latent_prior=None):

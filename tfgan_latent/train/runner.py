@@ -228,7 +228,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
     sample_dir = out / "samples"
     sample_dir.mkdir(parents=True, exist_ok=True)
     n_preview = 64 if kind == "images" else 2000
-    real_examples = lambda n: next(iter(_dataset(run_cfg, n, 0, seed=run_cfg.seed + 1))).numpy()
+    real_examples = lambda n: fixed_real_examples(run_cfg, n)
     fixed_inputs = gan.preview_inputs(n_preview, run_cfg.seed, real_examples)
     with storage_errors("the preview latents", sample_dir / "fixed_z.npy"):
         np.save(sample_dir / "fixed_z.npy", fixed_inputs)
@@ -342,9 +342,11 @@ def evaluate_outputs(gan, run_cfg, real_examples=None):
     source = evaluate.gan_source(gan, run_cfg)
     with gan.averaged():  # what the previews and the export show
         x = source.generate(run_cfg.eval_samples, run_cfg.seed)
-    scores = evaluate.score(x, run_cfg.dataset, seed=run_cfg.seed, toy_params=source.toy_params)
-    if real_examples is not None and hasattr(gan, "evaluation_extras"):
-        scores.update(gan.evaluation_extras(real_examples(run_cfg.eval_samples), run_cfg.seed))
+        scores = evaluate.score(x, run_cfg.dataset, seed=run_cfg.seed,
+                                toy_params=source.toy_params)
+        if real_examples is not None and hasattr(gan, "evaluation_extras"):
+            scores.update(gan.evaluation_extras(real_examples(run_cfg.eval_samples),
+                                                run_cfg.seed))
     return scores
 
 
@@ -354,6 +356,12 @@ def export_metadata(run_cfg, gan):
             "latent_dim": gan.latent_dim, "latent_prior": gan.latent_prior,
             "latent_prior_args": gan.latent_prior_args, "toy_params": run_cfg.toy_params(),
             "step": int(gan.step.numpy())}
+
+
+def fixed_real_examples(run_cfg, n):
+    """``n`` real examples of the run's data, fixed by its seed (+ 1): what previews of real
+    data, in-run scores and ``evaluate --run`` compare with."""
+    return next(iter(_dataset(run_cfg, n, 0, seed=run_cfg.seed + 1))).numpy()
 
 
 def _dataset(run_cfg, batch_size, start_step, seed=None):

@@ -25,6 +25,7 @@ from keras import layers, ops
 from tfgan_latent.checks import positive_int
 from tfgan_latent.layers import BetaFadedDense
 from tfgan_latent.models.gan import GAN, in_cross_replica
+from tfgan_latent.papers.growing import evaluation
 
 _register = keras.saving.register_keras_serializable(package="tfgan_latent")
 LEAKY_SLOPE = 0.2  # §7.1: "leakiness factor c = 0.2"; code: tf.nn.leaky_relu default 0.2
@@ -296,6 +297,18 @@ class MLPGrowingGAN(GAN):
         logs["latent_dims_used"] = used
         self.step.assign_add(1)
         return self._track(logs)
+
+    # ---------------------------------------------------------- evaluation
+    def evaluation_extras(self, real, seed):
+        """The Fig. 8-9 numbers: ``E‖∂G/∂z_k‖`` per latent coordinate over the 101 × 101 grid
+        on [-1, 1]² and their ratio ``axis_ratio`` (``evaluation.axis_alignment_ratio``; left
+        out while G ignores z_2, before the growth). ``real`` and ``seed`` are not used."""
+        del real, seed
+        s = evaluation.latent_sensitivities(self.generator)
+        extras = {f"latent_sensitivity_z{k + 1}": float(v) for k, v in enumerate(s)}
+        if len(s) >= 2 and s[1] > 0:
+            extras["axis_ratio"] = float(s[0] / s[1])
+        return extras
 
     # ---------------------------------------------------------- checkpoints
     def checkpoint_items(self):

@@ -15,6 +15,7 @@ from tfgan_latent.layers import AlphaFade, MinibatchStddev, coarsen_real_images,
 from tfgan_latent.models.gan import in_cross_replica
 from tfgan_latent.models.variants import WGANGP
 from tfgan_latent.papers.growing import cnn
+from tfgan_latent.papers.growing import walks
 from tfgan_latent.papers.growing.walks import NORMALIZATIONS
 
 _register = keras.saving.register_keras_serializable(package="tfgan_latent")
@@ -255,6 +256,13 @@ class GrowingGAN(WGANGP):
     def output_generator(self):
         """G on the full z (its prefix), at the current α / β."""
         return self._with_prefix(self.generator)
+
+    def evaluation_extras(self, real, seed):
+        """§9's proposed number, per latent group: ``walks.run_group_variability`` of the
+        output generator with the run's latent normalisation (``real`` is not used)."""
+        del real
+        return walks.run_group_variability(self.output_generator, self.latent_dim, seed,
+                                           **walks.latent_settings(self))
 
     def serving_generator(self):
         """Once the fade is over (α = β = 1): the plain net of this cycle's architecture.

@@ -58,6 +58,24 @@ def latent_settings(gan):
             "batch_size": gan.latent_batch_size if normalization == "batch" else None}
 
 
+def variability_groups(latent_dim):
+    """``THESIS_GROUPS`` cut to ``latent_dim``: the coordinates each cycle adds when the latent
+    doubles per cycle up to ``latent_dim`` from 8 (thesis §7.2.1 at 256: 1-8, 9-16, 17-32, ...)."""
+    return tuple((a, min(b, latent_dim)) for a, b in THESIS_GROUPS if a < latent_dim)
+
+
+def run_group_variability(generator, latent_dim, seed, references=4, n=64, **latents):
+    """``{"group_variability_<a>_<b>": score}``: ``group_variability`` over
+    ``variability_groups(latent_dim)``, averaged over ``references`` reference latents
+    (``unit_latents(references, latent_dim, 547 + seed)``; group ``i`` of reference ``r`` redrawn
+    with seed ``r``), all drawn with ``latents`` (``latent_settings(gan)``)."""
+    groups = variability_groups(latent_dim)
+    refs = unit_latents(references, latent_dim, 547 + seed, **latents)
+    scores = np.mean([group_variability(generator, ref, groups, n=n, seed=r, **latents)
+                      for r, ref in enumerate(refs)], axis=0)
+    return {f"group_variability_{a}_{b}": float(v) for (a, b), v in zip(groups, scores)}
+
+
 def _check_group(group, dim):
     start, stop = group
     if not 0 <= start < stop <= dim:
