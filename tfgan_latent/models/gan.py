@@ -69,13 +69,19 @@ def prior_latents(prior, n, latent_dim, seed, batch_size=None):
     if prior == "uniform":
         return rng.uniform(-1.0, 1.0, (n, latent_dim)).astype(np.float32)
     z = rng.standard_normal((n, latent_dim))
-    if prior == "unit_sphere":
-        z /= np.linalg.norm(z, axis=1, keepdims=True)
-    elif prior == "unit_sphere_batch":
-        block = int(batch_size or n)
-        for start in range(0, n, block):
-            z[start:start + block] /= np.linalg.norm(z[start:start + block])
-    return z.astype(np.float32)
+    block = int(batch_size or n) if prior == "unit_sphere_batch" else None
+    return unit_norm(z, block).astype(np.float32)
+
+
+def unit_norm(z, block=None):
+    """``z`` [n, d] (numpy) scaled to unit norm: every row (``block`` None), or every block of
+    ``block`` consecutive rows divided by its Frobenius norm (a last shorter block by its own)."""
+    z = np.array(z, dtype=np.float64)
+    if block is None:
+        return z / np.linalg.norm(z, axis=1, keepdims=True)
+    for start in range(0, len(z), block):
+        z[start:start + block] /= np.linalg.norm(z[start:start + block])
+    return z
 
 
 

@@ -21,6 +21,8 @@ and variability scores must redraw groups at that scale, not at norm 1.
 """
 import numpy as np
 
+from tfgan_latent.models.gan import unit_norm
+
 THESIS_GROUPS = ((0, 8), (8, 16), (16, 32), (32, 64), (64, 128), (128, 256))  # §7.2.1
 NORMALIZATIONS = ("per_sample", "batch")
 
@@ -40,13 +42,9 @@ def unit_latents(batch, dim=256, seed=547, normalization="per_sample", batch_siz
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"`batch_size` must be a positive int or None, got {batch_size!r}.")
     block = batch_size if normalization == "batch" and batch_size else batch
-    rows = -(-batch // block) * block
+    rows = -(-batch // block) * block  # whole blocks: every row at a training batch's scale
     z = np.random.default_rng(seed).standard_normal((rows, dim))
-    if normalization == "per_sample":
-        z /= np.linalg.norm(z, axis=1, keepdims=True)
-    else:
-        z = z.reshape(-1, block, dim)
-        z = (z / np.linalg.norm(z, axis=(1, 2), keepdims=True)).reshape(rows, dim)
+    z = unit_norm(z, None if normalization == "per_sample" else block)
     return z[:batch].astype("float32")
 
 
