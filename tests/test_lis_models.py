@@ -500,24 +500,40 @@ class RIterativeTest(tf.test.TestCase):
 
         z = z0.astype("float64")
         x_prev = _np_mlp(z, p, g)  # t = 0: x_0 = G(z_0), not trained: no update
+        d_loss = lambda q, t, x: (_softplus(-_np_mlp(slices[t], q, d)).mean()
+                                  + _softplus(_np_mlp(x, q, d)).mean())
+        logged = {"g_loss_it0": _softplus(-_np_mlp(x_prev, p, d)).mean(),  # every iteration's
+                  "d_fake_it0": _np_mlp(x_prev, p, d).mean(),            # numbers, also the
+                  "d_loss_it0": d_loss(p, 0, x_prev)}                     # untrained t = 0
         for t in (1, 2):
             c = _np_mlp(x_prev, p, r)
             x = _np_mlp(c, p, g)  # before G's update: D's fake batch
-            step(lambda q: _softplus(-_np_mlp(_np_mlp(c, q, g), q, d)).mean(), "g")
+            g_loss = lambda q: _softplus(-_np_mlp(_np_mlp(c, q, g), q, d)).mean()
+            logged[f"g_loss_it{t}"] = g_loss(p)
+            step(g_loss, "g")
             w = 0.9**t
-            step(lambda q: (w * np.mean((_np_mlp(x_prev, q, r) - z) ** 2) + (1 - w) * _softplus(
-                -_np_mlp(_np_mlp(_np_mlp(x_prev, q, r), q, g), q, d)).mean()), "r")
-            step(lambda q: (_softplus(-_np_mlp(slices[t], q, d)).mean()
-                            + _softplus(_np_mlp(x, q, d)).mean()), "d")
+            r_loss = lambda q: (w * np.mean((_np_mlp(x_prev, q, r) - z) ** 2) + (1 - w) * _softplus(
+                -_np_mlp(_np_mlp(_np_mlp(x_prev, q, r), q, g), q, d)).mean())
+            logged[f"r_loss_it{t}"] = r_loss(p)
+            step(r_loss, "r")
+            logged[f"d_fake_it{t}"] = _np_mlp(x, p, d).mean()
+            logged[f"d_loss_it{t}"] = d_loss(p, t, x)
+            step(lambda q: d_loss(q, t, x), "d")
             x_prev = x
 
         before = {key: value.copy() for key, value in
                   ((id(w), w.numpy()) for net, _ in nets_opts for w in net.trainable_weights)}
-        gan.train_step(tf.constant(real))
+        for tracker in gan.metrics:
+            tracker.reset_state()
+        logs = gan.train_step(tf.constant(real))
         for net, _ in nets_opts:
             for w in net.trainable_weights:
                 self.assertAllClose(w.numpy() - before[id(w)], p[id(w)] - before[id(w)],
                                     rtol=2e-3, atol=2e-6, msg=f"{net.name} {w.path}")
+        self.assertEqual(set(logged), set(gan.iteration_tracker_names()))
+        for key, value in logged.items():
+            self.assertAllClose(logs[key], value, rtol=1e-4, atol=1e-5, msg=key)
+        self.assertAllClose(logs["g_loss"], logged["g_loss_it2"], rtol=1e-4)  # the last one
 
     def test_needs_torch_rmsprop_and_valid_arguments(self):
         gan = self._gan()
@@ -525,6 +541,85 @@ class RIterativeTest(tf.test.TestCase):
             gan.compile(g_optimizer="adam", d_optimizer=TorchRMSprop(), r_optimizer=TorchRMSprop())
         with self.assertRaisesRegex(ValueError, "`iterations` must be an int >= 1"):
             self._gan(iterations=0)
+
+
+def _np_diagnostics(gan, params, z, real=None):
+    """Per-module numbers of Jung 2017 App. I / Fig. 27 in numpy: for k = 0..N, z'_k through the
+    first k modules, D's logit on G(z'_k), non-saturating BCE losses, mean sigmoid."""
+    z = z.astype("float64")
+    modules, g_net, d = gan.generator.lis_chain.lis_modules, gan.generator.generator, gan.discriminator
+    out = {}
+    for k in range(len(modules) + 1):
+        lat, _ = _np_lis(z, params, modules, k)
+        logits = _np_mlp(_np_mlp(lat, params, g_net), params, d)
+        if k:
+            out[f"lis_similarity_{k}"] = np.mean((lat - z) ** 2)
+        out[f"lis_dz2_{k}"] = np.mean(np.sum((lat - z) ** 2, axis=1))
+        out[f"lis_g_loss_{k}"] = _softplus(-logits).mean()
+        out[f"lis_d_fake_loss_{k}"] = _softplus(logits).mean()
+        out[f"lis_d_fake_{k}"] = np.mean(1 / (1 + np.exp(-logits)))
+    if real is not None:
+        out["lis_d_real_loss"] = _softplus(-_np_mlp(real.astype("float64"), params, d)).mean()
+    return out
+
+
+class LISDiagnosticsTest(tf.test.TestCase):
+
+    def test_module_diagnostics_vs_numpy(self):
+        gan = _tiny_glis(n=3)
+        rng = np.random.default_rng(21)
+        weights = gan.generator.trainable_weights + gan.discriminator.trainable_weights
+        _randomize(weights, rng)
+        for _ in range(2):  # trained, not fresh
+            gan.train_step(tf.constant(rng.normal(size=(8, 2)).astype("float32")))
+        params = {id(w): w.numpy().astype("float64") for w in weights}
+        z = rng.normal(size=(23, 4)).astype("float32")
+        real = rng.normal(size=(19, 2)).astype("float32")
+        got = gan.module_diagnostics(z, real, batch=7)  # chunks of 7: a ragged last one
+        expect = _np_diagnostics(gan, params, z, real)
+        self.assertEqual(set(got), set(expect))
+        for key, value in expect.items():
+            self.assertAllClose(got[key], value, rtol=1e-4, atol=1e-6, msg=key)
+        for key in ("lis_dz2_", "lis_g_loss_"):  # k is not ignored
+            self.assertGreater(abs(got[key + "3"] - got[key + "1"]), 0.01 * abs(got[key + "1"]))
+
+    def test_run_logs_and_files_vs_numpy(self):
+        """Through train(): the --eval_every records and the run folder's lis_modules.json hold
+        the per-module numbers of the trained nets (numpy), and the figures are written."""
+        with tempfile.TemporaryDirectory() as tmp:
+            run, cfg = lis_run(Path(tmp), "glis", "ring8", 4, eval_every=2, eval_samples=32)
+            res = runner.train(run, cfg)
+            gan = runner.build_model(run, cfg)
+            tf.train.Checkpoint(**gan.checkpoint_items()).restore(res["checkpoint"]).expect_partial()
+            weights = gan.generator.trainable_weights + gan.discriminator.trainable_weights
+            params = {id(w): w.numpy().astype("float64") for w in weights}
+            out = Path(res["out"])
+            records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+            last = [r for r in records if r["step"] == 4 and "eval/lis_g_loss_0" in r][-1]
+            expect = _np_diagnostics(gan, params, gan.fixed_latents(32, run.seed + 101),
+                                     runner.fixed_real_examples(run.resolved(), 32))
+            for key, value in expect.items():
+                self.assertAllClose(last[f"eval/{key}"], value, rtol=1e-4, atol=1e-6, msg=key)
+            stats = json.loads((out / "lis_modules.json").read_text())
+            expect = _np_diagnostics(gan, params, gan.fixed_latents(stats["latents"], stats["seed"]))
+            for key, value in expect.items():
+                self.assertAllClose(stats[key], value, rtol=1e-4, atol=1e-6, msg=key)
+            for name in ("lis_modules", "lis_curves"):
+                self.assertTrue(Path(res[name]).is_file(), name)
+                self.assertEqual(Path(res[name]).read_bytes()[:4], b"\x89PNG")
+
+    def test_module_curves_need_records(self):
+        from tfgan_latent.papers.lis.models import plot_module_curves
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "metrics.jsonl"
+            self.assertIsNone(plot_module_curves(path, Path(tmp) / "c.png", 2))
+            path.write_text(json.dumps({"step": 2, "d_loss": 1.0}) + "\n")
+            self.assertIsNone(plot_module_curves(path, Path(tmp) / "c.png", 2))
+            path.write_text("".join(json.dumps({"step": s, "eval/lis_g_loss_0": 1.0 / s,
+                                                "eval/lis_similarity_1": 0.1 * s}) + "\n"
+                                    for s in (2, 4)))
+            self.assertEqual(plot_module_curves(path, Path(tmp) / "c.png", 2), Path(tmp) / "c.png")
 
 
 # ------------------------------------------------------------ through train()

@@ -31,6 +31,20 @@ def save_image_grid(images, path, columns=8, scale=4):
     return path
 
 
+def save_point_panels(panels, path, titles):
+    """One scatter panel per ``[B, 2]`` point set of ``panels``, side by side, same axes."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.4), squeeze=False,
+                             sharex=True, sharey=True)
+    for ax, points, title in zip(axes[0], panels, titles):
+        ax.scatter(points[:, 0], points[:, 1], s=2, c="tab:blue")
+        ax.set_title(title)
+        ax.set_aspect("equal")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def save_scatter(fake, path, real=None, title=None, limit=None):
     """Generated points (blue) over real points (grey)."""
     fig, ax = plt.subplots(figsize=(5, 5), dpi=100)

@@ -3,7 +3,12 @@
 Losses follow the authors' code (research/lis.md §1.1): non-saturating BCE on D's logits
 for D and G, one D step per G step, a fresh z for each.
 """
+import collections
+import json
+from pathlib import Path
+
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -120,6 +125,83 @@ class GLIS(GAN):
         return {"g_loss": adversarial + sim, "similarity": sim,
                 "lis_active": ops.cast(out["num_active"], "float32")}
 
+    # ------------------------------------------------ per-module diagnostics
+    def module_diagnostics(self, z, real=None, batch=500):
+        """Per module count ``k = 0..N`` at inference (the first ``k`` modules, no early stop:
+        the paper's "k of N" images, Figs. 6, 11-13) on latents ``z`` [B, N_z]:
+
+        * ``lis_similarity_<k>`` (k >= 1): ``L_R(z, z'_k)`` (Eq. 2, against the original z);
+        * ``lis_dz2_<k>``: mean ``||z'_k - z||²`` (how far the chain moves z);
+        * ``lis_g_loss_<k>``: ``BCE(D(G(z'_k)), 1)`` (App. I, Fig. 27b);
+        * ``lis_d_fake_loss_<k>``: ``BCE(D(G(z'_k)), 0)`` and ``lis_d_real_loss``:
+          ``BCE(D(real), 1)`` when ``real`` is given (Fig. 27c);
+        * ``lis_d_fake_<k>``: mean ``D(G(z'_k))`` (sigmoid of D's logit).
+
+        The paper's Fig. 27 plots the training losses; these are the same quantities in
+        inference mode on fixed latents (with ``--eval_every``: one point per evaluation), so
+        points are comparable across steps. Losses are the code's non-saturating BCE on logits.
+        """
+        z = np.asarray(z, np.float32)
+        sums = collections.defaultdict(float)
+        for i in range(0, len(z), batch):
+            zb = z[i:i + batch]
+            for k in range(self.generator.num_modules + 1):
+                out = self.generator.lis_forward(zb, training=False, num_active=k)
+                logits = ops.convert_to_numpy(self.discriminator(out["samples"], training=False))
+                delta = ops.convert_to_numpy(out["latent"]) - zb
+                if k:
+                    sums[f"lis_similarity_{k}"] += np.sum(np.mean(delta**2, axis=1))
+                sums[f"lis_dz2_{k}"] += np.sum(np.sum(delta**2, axis=1))
+                sums[f"lis_g_loss_{k}"] += np.sum(np.logaddexp(0.0, -logits))
+                sums[f"lis_d_fake_loss_{k}"] += np.sum(np.logaddexp(0.0, logits))
+                sums[f"lis_d_fake_{k}"] += np.sum(1.0 / (1.0 + np.exp(-logits)))
+        result = {key: float(value / len(z)) for key, value in sums.items()}
+        if real is not None:
+            real = np.asarray(real, np.float32)
+            logits = np.concatenate([
+                ops.convert_to_numpy(self.discriminator(real[i:i + batch], training=False))
+                for i in range(0, len(real), batch)])
+            result["lis_d_real_loss"] = float(np.mean(np.logaddexp(0.0, -logits)))
+        return result
+
+    def evaluation_extras(self, real, seed):
+        """``module_diagnostics`` on as many fixed latents as ``real`` examples (with D's
+        loss on ``real``): logged by ``--eval_every`` and reported by ``evaluate --run``."""
+        return self.module_diagnostics(self.fixed_latents(len(real), seed + 101), real)
+
+    def module_samples(self, z):
+        """``[N + 1, B, ...]``: ``G(z'_k)`` for k = 0..N (all in inference) on the same z."""
+        return np.stack([
+            ops.convert_to_numpy(self.generator.lis_forward(z, training=False, num_active=k)["samples"])
+            for k in range(self.generator.num_modules + 1)])
+
+    def write_run_files(self, out):
+        """``lis_modules.png``: one row per module count k = 0..N, the same 8 latents (images;
+        Figs. 6, 11-13) or one scatter of 2000 per k (points); ``lis_modules.json``:
+        ``module_diagnostics`` on 2000 fixed latents; ``lis_curves.png`` (App. I, Fig. 27) from
+        the run's ``--eval_every`` records, when there are any."""
+        from tfgan_latent.train import samples
+
+        out = Path(out)
+        seed = self.seed or 0
+        z = self.fixed_latents(2000, seed + 202)
+        grid = self.module_samples(z[:8])
+        path = out / "lis_modules.png"
+        if grid.ndim == 5:  # images: rows k = 0..N
+            samples.save_image_grid(grid.reshape((-1,) + grid.shape[2:]), path, columns=grid.shape[1])
+        else:
+            samples.save_point_panels(self.module_samples(z), path,
+                                      [f"{k} of {len(grid) - 1}" for k in range(len(grid))])
+        stats = out / "lis_modules.json"
+        stats.write_text(json.dumps({"latents": len(z), "seed": seed + 202,
+                                     **self.module_diagnostics(z)}, indent=2) + "\n")
+        files = {"lis_modules": str(path), "lis_module_stats": str(stats)}
+        curves = plot_module_curves(out / "metrics.jsonl", out / "lis_curves.png",
+                                    self.generator.num_modules)
+        if curves:
+            files["lis_curves"] = str(curves)
+        return files
+
     def export_endpoints(self):
         """``lis_latents``: z -> ``latents`` [B, N, latent_dim] = z'_1..z'_N (all modules)."""
         if self.generator.num_modules == 0:
@@ -143,6 +225,46 @@ def _check_torch_rmsprop(name, optimizer):
 
 
 @_register
+def plot_module_curves(metrics_path, plot_path, num_modules):
+    """App. I, Fig. 27 from a run's eval records: (a) ``L_R`` per module, (b) G's loss per
+    z'_k, (c) D's loss on real images and per z'_k; None when no record has them."""
+    from tfgan_latent.train.samples import plt
+
+    metrics_path = Path(metrics_path)
+    if not metrics_path.exists():
+        return None
+    by_step = {}
+    for line in metrics_path.read_text().splitlines():
+        record = json.loads(line) if line.strip() else {}
+        if "eval/lis_g_loss_0" in record:
+            by_step[record["step"]] = record  # the last record per step (a resume may redo one)
+    if not by_step:
+        return None
+    steps = sorted(by_step)
+    records = [by_step[s] for s in steps]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    panels = (("(a) L_R per module", [(f"module {k}", f"lis_similarity_{k}")
+                                      for k in range(1, num_modules + 1)]),
+              ("(b) G loss", [(f"z'_{k}" if k else "z", f"lis_g_loss_{k}")
+                              for k in range(num_modules + 1)]),
+              ("(c) D loss", [("real", "lis_d_real_loss")] + [
+                  (f"fake z'_{k}" if k else "fake z", f"lis_d_fake_loss_{k}")
+                  for k in range(num_modules + 1)]))
+    for ax, (title, lines) in zip(axes, panels):
+        for label, key in lines:
+            values = [r.get(f"eval/{key}", np.nan) for r in records]
+            if not np.all(np.isnan(values)):
+                ax.plot(steps, values, marker=".", label=label)
+        ax.set_title(title)
+        ax.set_xlabel("step")
+        if ax.lines:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(plot_path, dpi=90)
+    plt.close(fig)
+    return Path(plot_path)
+
+
 class RIterative(GAN):
     """R-iterative: G, D and a reverser R trained together on chains z -> x_0 -> R -> x_1 ...
 
@@ -183,6 +305,17 @@ class RIterative(GAN):
         self.reverser = reverser
         self.iterations = iterations
         self.lambda_r = float(lambda_r)
+        # Every iteration's own numbers (§2.2: quality should improve along the chain), not
+        # only the last iteration's: g_loss_it<t>, d_fake_it<t> (D's mean logit on x_t),
+        # d_loss_it<t>, r_loss_it<t> (t >= 1). Logged whether or not t was trained.
+        self.trackers.update({n: keras.metrics.Mean(name=n) for n in self.iteration_tracker_names()})
+
+    def iteration_tracker_names(self):
+        names = []
+        for t in range(self.iterations + 1):
+            names += [f"g_loss_it{t}", f"d_fake_it{t}", f"d_loss_it{t}"]
+            names += [f"r_loss_it{t}"] if t else []
+        return tuple(names)
 
     def compile(self, *, g_optimizer, d_optimizer, r_optimizer, **kwargs):
         super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
@@ -238,12 +371,14 @@ class RIterative(GAN):
                     r_loss = self.reverser_loss(z0, c, fake_out, t)
             if t > 0:
                 self._apply(self.r_optimizer, r_tape, r_loss, r_vars, flag)
-                logs["r_loss"] = r_loss
+                logs["r_loss"] = logs[f"r_loss_it{t}"] = r_loss
             fake = ops.stop_gradient(x)
             with tf.GradientTape() as d_tape:
                 d_logs = self.discriminator_losses_on(reals[t], fake)
             self._apply(self.d_optimizer, d_tape, d_logs["d_loss"], self.discriminator_variables, flag)
             logs.update(d_logs, g_loss=g_loss)
+            logs.update({f"g_loss_it{t}": g_loss, f"d_fake_it{t}": d_logs["d_fake"],
+                         f"d_loss_it{t}": d_logs["d_loss"]})
             x_prev = x
         logs["trained_iterations"] = count
         self.step.assign_add(1)
