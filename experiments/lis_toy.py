@@ -8,13 +8,20 @@ mode), modes covered (VEEGAN definition), mean ||z'_k - z||^2 and mean D(G(z'_k)
 Writes a table (markdown + JSON) and, per seed, a PNG: samples for k=0 and k=N, and a
 quiver plot of z -> z'_N coloured by whether G(z) is off-mode.
 
-Part 2 (``--shapes_steps`` > 0): the embedded ``shapes`` set at 32x32, N in {0, 1}:
-D(G(z'_k)) and sample grids.
+Part 2, ``shapes`` (the embedded set at 32x32, App. J WN+TPReLU nets, nfeature 32): the App. I
+/ Figs. 6, 11-13 claim measured on images. For each setting (``--shapes_settings``, default N=0,
+N=1 and N=3 with lambda_R=0.9) and seed, the "k of N" images G(z'_k), k = 0..N, of 2000 fixed
+latents are scored with ``evaluate``'s shapes metrics: the broken share is 100 - on-manifold %
+(images no shape/colour/place/size renders within the threshold that >= 99 % of real images
+pass), plus modes (of 18) and the shapes-feature FID; and the per-module diagnostics of
+``GLIS.module_diagnostics`` (mean ||z'_k - z||^2, mean D(G(z'_k))). Writes ``shapes.md`` /
+``shapes.json`` and each run's ``lis_modules.png`` as ``shapes_<setting>_seed<s>.png``.
 
-    python experiments/lis_toy.py --seeds=3 --steps=4000 --out=experiments/results/lis
+    python experiments/lis_toy.py --parts=ring8 --seeds=3 --steps=4000
+    python experiments/lis_toy.py --parts=shapes --seeds=3 --shapes_steps=4000
 """
-import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 from absl import app, flags
@@ -35,7 +42,12 @@ flags.DEFINE_integer("batch_size", 256, "ring8 batch (research/lis.md §2: 256)"
 flags.DEFINE_integer("latent_dim", 2, "N_z for ring8 (2 makes z -> z' plottable)")
 flags.DEFINE_integer("lis_hidden", 32, "LIS module width for ring8")
 flags.DEFINE_float("lr", 2e-4, "RMSprop learning rate (ring8)")
-flags.DEFINE_integer("shapes_steps", 0, "steps of the 32x32 shapes runs (0: skip part 2)")
+flags.DEFINE_list("parts", ["ring8", "shapes"], "which parts to run: ring8, shapes")
+flags.DEFINE_integer("shapes_steps", 4000, "steps of the 32x32 shapes runs (batch 32)")
+flags.DEFINE_list("shapes_settings", ["0:0.9", "1:0.9", "3:0.9"],
+                  "shapes settings as N:lambda_R (N LIS modules)")
+flags.DEFINE_float("shapes_lr", 2e-4, "RMSprop learning rate of the shapes runs (constant)")
+flags.DEFINE_integer("shapes_samples", 2000, "fixed latents scored per k")
 flags.DEFINE_string("out", "experiments/results/lis", "output folder")
 FLAGS = flags.FLAGS
 
@@ -117,31 +129,76 @@ def plot_seed(runs, z, centres, std, seed):
     return str(path)
 
 
-def shapes(table, figures):
-    z = np.random.default_rng(7).normal(size=(64, 256)).astype("float32")
-    for n in (0, 1):
-        gan = train(f"shapes_N{n}", 0, "shapes", FLAGS.shapes_steps, 32,
-                    dict(lis_modules=n, nfeature=32, lr=2e-4, lr_drop_step=0))
-        for row in per_module(gan, z):
-            path = Path(FLAGS.out) / f"shapes_N{n}_k{row['k']}.png"
-            samples.save_image_grid(row.pop("samples"), path)
-            figures.append(str(path))
-            row.update(setting=f"shapes N={n}", seed=0)
-            table.append(row)
+def shapes():
+    """Part 2: per setting, seed and k, the broken share of G(z'_k) and the module numbers."""
+    from tfgan_latent.train import evaluate
+
+    out = Path(FLAGS.out)
+    path = out / "shapes.json"
+    rows = json.loads(path.read_text()) if path.exists() else []
+    done = {(r["setting"], r["seed"]) for r in rows}
+    for seed in range(FLAGS.seeds):
+        for setting in FLAGS.shapes_settings:
+            n, lam = int(setting.split(":")[0]), float(setting.split(":")[1])
+            name = f"N={n}, lambda={lam:g}"
+            if (name, seed) in done:
+                continue
+            tag = f"shapes_N{n}_lambda{lam:g}"
+            gan = train(tag, seed, "shapes", FLAGS.shapes_steps, 32,
+                        dict(lis_modules=n, lambda_r=lam, nfeature=32, lr=FLAGS.shapes_lr,
+                             lr_drop_step=0))
+            shutil.copy(out / "runs" / f"{tag}_seed{seed}" / "lis_modules.png",
+                        out / f"{tag}_seed{seed}.png")
+            z = gan.fixed_latents(FLAGS.shapes_samples, 7)
+            stats = gan.module_diagnostics(z)
+            for k, x in enumerate(gan.module_samples(z)):
+                s = evaluate.score(x, "shapes", seed=seed)
+                rows.append({"setting": name, "seed": seed, "k": k, "N": n,
+                             "broken_percent": 100.0 - s["on_manifold_percent"],
+                             "modes": s["modes"], "fid": s["fid"],
+                             "dz2": stats[f"lis_dz2_{k}"], "d_fake": stats[f"lis_d_fake_{k}"]})
+                print(rows[-1], flush=True)
+            path.write_text(json.dumps(rows, indent=1) + "\n")
+            write_shapes_report(rows)
+
+
+def write_shapes_report(rows):
+    lines = [f"# LIS on shapes 32x32: broken share per module count k (App. I, Figs. 6, 11-13)", "",
+             f"Command: `python experiments/lis_toy.py --parts=shapes --seeds={FLAGS.seeds} "
+             f"--shapes_steps={FLAGS.shapes_steps} --shapes_settings={','.join(FLAGS.shapes_settings)}` "
+             f"(batch 32, RMSprop {FLAGS.shapes_lr:g} constant, App. J nets at 32 px, nfeature 32, "
+             f"N_z 256; {FLAGS.shapes_samples} fixed latents per k). Broken % = 100 − evaluate's "
+             "on-manifold % (its threshold passes ≥ 99 % of real images).", "",
+             "## Every run", "",
+             "| setting | seed | k of N | broken % | modes | FID (shapes) | mean ‖z'_k−z‖² | mean D(G(z'_k)) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['setting']} | {r['seed']} | {r['k']} of {r['N']} | {r['broken_percent']:.1f} "
+                     f"| {r['modes']} | {r['fid']:.2f} | {r['dz2']:.3f} | {r['d_fake']:.3f} |")
+    lines += ["", "## Mean ± std over seeds (every seed counted)", "",
+              "| setting | k of N | seeds | broken % | modes | FID (shapes) |", "|---|---|---|---|---|---|"]
+    for key in dict.fromkeys((r["setting"], r["k"], r["N"]) for r in rows):
+        group = [r for r in rows if (r["setting"], r["k"], r["N"]) == key]
+        cell = lambda f: (f"{np.mean([r[f] for r in group]):.1f} ± "
+                          f"{np.std([r[f] for r in group], ddof=1) if len(group) > 1 else 0:.1f}")
+        lines.append(f"| {key[0]} | {key[1]} of {key[2]} | {len(group)} | {cell('broken_percent')} "
+                     f"| {cell('modes')} | {cell('fid')} |")
+    (Path(FLAGS.out) / "shapes.md").write_text("\n".join(lines) + "\n")
 
 
 def main(_):
     Path(FLAGS.out).mkdir(parents=True, exist_ok=True)
+    if "shapes" in FLAGS.parts:
+        shapes()
+    if "ring8" not in FLAGS.parts:
+        return
     table, figures = [], []
     ring8(table, figures)
-    if FLAGS.shapes_steps:
-        shapes(table, figures)
     (Path(FLAGS.out) / "results.json").write_text(json.dumps(table, indent=1))
     lines = ["| setting | seed | k | off-mode % | modes | mean ‖z'_k−z‖² | mean D(G(z'_k)) |",
              "|---|---|---|---|---|---|---|"]
     for r in table:
-        off = f"{r['off_mode']:.1f}" if "off_mode" in r else "–"
-        lines.append(f"| {r['setting']} | {r['seed']} | {r['k']} | {off} | {r.get('modes', '–')} "
+        lines.append(f"| {r['setting']} | {r['seed']} | {r['k']} | {r['off_mode']:.1f} | {r['modes']} "
                      f"| {r['dz2']:.3f} | {r['d_fake']:.3f} |")
     text = "\n".join(lines)
     (Path(FLAGS.out) / "results.md").write_text(text + "\n\nfigures: " + ", ".join(figures) + "\n")

@@ -392,6 +392,57 @@ class TfdsTest(tf.test.TestCase):
             data.make_dataset("mnist", batch_size=4, seed=0, data_dir=data_dir)
 
 
+class CropAndFlipTest(tf.test.TestCase):
+    """Per-data-set crops (CIFAR-10's LIS crop, research/lis.md §1.8) and the LIS code's random
+    horizontal flips (§1.9), stateless per (seed, batch index)."""
+
+    def test_flips_mirror_about_half_and_resume(self):
+        plain = take(data.make_dataset("shapes", batch_size=64, seed=3, image_size=16), 4)
+        flipped = take(data.make_dataset("shapes", batch_size=64, seed=3, image_size=16,
+                                         flip=True), 4)
+        mirrored = 0
+        for a, b in zip(plain, flipped):
+            for x, y in zip(a, b):
+                same, mirror = np.array_equal(x, y), np.array_equal(x[:, ::-1], y)
+                self.assertTrue(same or mirror)
+                mirrored += mirror and not same
+        n = sum(not np.array_equal(x, x[:, ::-1]) for a in plain for x in a)  # asymmetric images
+        self.assertGreater(n, 150)
+        self.assertBetween(mirrored / n, 0.35, 0.65)  # p = 1/2: 256 images, ±4σ ≈ ±0.12
+        resumed = take(data.make_dataset("shapes", batch_size=64, seed=3, image_size=16,
+                                         flip=True, start_step=2), 2)
+        self.assertAllEqual(resumed[0], flipped[2])
+        self.assertAllEqual(resumed[1], flipped[3])
+        other = take(data.make_dataset("shapes", batch_size=64, seed=4, image_size=16, flip=True), 1)
+        self.assertNotAllEqual(other[0], flipped[0])
+
+    def test_cifar_lis_crop_mocked(self):
+        data_dir = self.get_temp_dir()
+        with tfds.testing.mock_data(num_examples=8):
+            raw = np.stack([ex["image"] for ex in tfds.as_numpy(
+                tfds.load("cifar10", split="train", data_dir=data_dir))])
+            # At 28 px there is no resize: the centre 28x28 (rows and columns 2:30) exactly.
+            got = take(data.make_dataset("cifar10", batch_size=8, seed=0, image_size=28,
+                                         data_dir=data_dir, crop="lis"), 1)[0]
+            crops = raw[:, 2:30, 2:30].astype(np.float32) / np.float32(127.5) - np.float32(1)
+            for image in got:  # the stream shuffles: each image is one of the crops
+                self.assertTrue(any(np.array_equal(image, c) for c in crops))
+            full = take(data.make_dataset("cifar10", batch_size=8, seed=0, image_size=32,
+                                          data_dir=data_dir, crop="lis"), 1)[0]
+            self.assertEqual(full.shape, (8, 32, 32, 3))
+
+    def test_bad_crop_or_flip(self):
+        with self.assertRaisesRegex(ValueError, r"--crop='lis' is not a crop of 'shapes'.*'none'"):
+            data.make_dataset("shapes", batch_size=4, seed=0, crop="lis")
+        with self.assertRaisesRegex(ValueError, r"--crop='growing' is not a crop of 'cifar10'"):
+            data.make_dataset("cifar10", batch_size=4, seed=0, crop="growing",
+                              data_dir=self.get_temp_dir())
+        with self.assertRaisesRegex(ValueError, "flip applies to image sets"):
+            data.make_dataset("ring8", batch_size=4, seed=0, flip=True)
+        self.assertEqual(data.crop_names("cifar10"), ("none", "lis"))
+        self.assertEqual(data.CIFAR_CROPS["lis"], ((32 - 28) // 2, (32 - 28) // 2, 28, 28))
+
+
 class ValidationTest(tf.test.TestCase, parameterized.TestCase):
     def test_kinds_and_channels(self):
         self.assertEqual(set(data.DATASETS),

@@ -1,4 +1,5 @@
 """Runs through ``train``: outputs, resume (bitwise), NaN guard, locks, corrupt checkpoints."""
+import dataclasses
 import json
 import os
 import signal
@@ -12,11 +13,13 @@ import numpy as np
 import tensorflow as tf
 from absl.testing import parameterized
 
+from tfgan_latent import data
 from tfgan_latent.models.gan import GAN
 from tfgan_latent.train import export, registry, runner, samples
 from tfgan_latent.train.callbacks import NonFiniteLossError
 from tfgan_latent.train.checkpoints import (CheckpointError, RunLock, RunLockedError,
                                            StorageError)
+from tfgan_latent.train import config as config_lib
 from tfgan_latent.train.config import RunConfig
 from tests import helpers
 
@@ -148,6 +151,61 @@ class ResumeTest(tf.test.TestCase, parameterized.TestCase):
             runner.train(cfg, helpers.tiny_model_config(cfg))
             with self.assertRaisesRegex(ValueError, "gp_weight: 10.0 -> 1.0"):
                 runner.train(cfg, helpers.tiny_model_config(cfg, gp_weight=1.0))
+
+
+class DataDefaultsTest(tf.test.TestCase):
+    """--crop / --flip "auto": each model's paper data settings (registry.data_defaults)."""
+
+    def test_auto_crop_and_flip_per_model_and_data(self):
+        cases = {("glis", "celeb_a"): ("lis", "on"),  # LIS code: centre 160, flips always
+                 ("r_iterative", "cifar10"): ("lis", "on"),  # README: centre 28 -> 32, flips
+                 ("glis", "shapes"): ("none", "off"),  # the embedded set is never flipped
+                 ("glis", "mnist"): ("none", "off"),
+                 ("dcgan", "celeb_a"): ("rfgan", "off"),
+                 ("dcgan", "cifar10"): ("none", "off"),
+                 ("bgan", "celeb_a"): ("growing", "off"),  # thesis: centre 128, no flips
+                 ("began_cs", "celeb_a"): ("began_cs", "off")}
+        for (model, dataset), expect in cases.items():
+            cfg = RunConfig(model=model, dataset=dataset).resolved()
+            self.assertEqual((cfg.crop, cfg.flip), expect, (model, dataset))
+        cfg = RunConfig(model="glis", dataset="celeb_a", crop="center108", flip="off").resolved()
+        self.assertEqual((cfg.crop, cfg.flip), ("center108", "off"))  # explicit values stay
+        with self.assertRaisesRegex(ValueError, r"--crop='rfgan' does not apply to --dataset=cifar10"):
+            RunConfig(dataset="cifar10", crop="rfgan").resolved()
+        with self.assertRaisesRegex(ValueError, r"--flip=on applies to image sets"):
+            RunConfig(model="glis", dataset="ring8", flip="on").resolved()
+        with self.assertRaisesRegex(ValueError, r"--flip must be one of"):
+            RunConfig(flip="yes").resolved()
+
+    def test_run_streams_flip_and_old_configs_resume(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run = helpers.tiny_run(tmp, model="dcgan", dataset="shapes", flip="on", steps=2)
+            flipped = next(iter(runner._dataset(run, 32, 0))).numpy()
+            plain = next(iter(data.make_dataset("shapes", batch_size=32, seed=run.seed,
+                                                image_size=16, num_images=64))).numpy()
+            mirrored = [not np.array_equal(x, y) and np.array_equal(x[:, ::-1], y)
+                        for x, y in zip(plain, flipped)]
+            same = [np.array_equal(x, y) for x, y in zip(plain, flipped)]
+            self.assertTrue(all(m or s for m, s in zip(mirrored, same)))
+            self.assertGreater(sum(mirrored), 4)
+            real = runner.fixed_real_examples(run, 8)  # previews / scores: the set's own images
+            self.assertAllEqual(real, next(iter(data.make_dataset(
+                "shapes", batch_size=8, seed=run.seed + 1, image_size=16, num_images=64))).numpy())
+            # A run folder written before per-set crops stored crop="rfgan" for shapes: it had no
+            # effect, so the same settings resume.
+            run = helpers.tiny_run(tmp, model="dcgan", dataset="shapes", steps=2)
+            cfg = helpers.tiny_model_config(run)
+            res = runner.train(run, cfg)
+            path = Path(res["out"]) / "config.json"
+            stored = json.loads(path.read_text())
+            self.assertEqual((stored["run"]["crop"], stored["run"]["flip"]), ("none", "off"))
+            stored["run"]["crop"] = "rfgan"
+            del stored["run"]["flip"]
+            path.write_text(json.dumps(stored))
+            runner.train(dataclasses.replace(run, steps=4), cfg)
+            stored["run"]["crop"] = "rfgan"
+            self.assertEqual(config_lib.settings_differences(
+                stored, dataclasses.replace(run.resolved(), flip="on"), cfg), ["flip: 'off' -> 'on'"])
 
 
 class PrecisionTest(tf.test.TestCase):

@@ -13,7 +13,10 @@ from tfgan_latent.data.pipeline import (
 from tfgan_latent.data.shapes import draw_factors, make_shapes, render_shapes
 from tfgan_latent.data.tfds_images import (
     CELEBA_CROPS,
+    CIFAR_CROPS,
     TFDS_DATASETS,
+    crop_box,
+    crop_names,
     load_tfds_images,
     preprocess_image,
 )
@@ -29,10 +32,13 @@ from tfgan_latent.data.toy import (
 
 __all__ = [
     "CELEBA_CROPS",
+    "CIFAR_CROPS",
     "DATASETS",
     "IMAGE_DATASETS",
     "TFDS_DATASETS",
     "TOY_DATASETS",
+    "crop_box",
+    "crop_names",
     "dataset_channels",
     "dataset_kind",
     "draw_factors",

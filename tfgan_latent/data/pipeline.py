@@ -14,6 +14,9 @@ uninterrupted one from batch k on. How each kind of set achieves that:
 * streaming sets (celeb_a, lsun/bedroom): a seeded ``shuffle`` buffer, ``repeat``, ``batch`` and
   ``skip(start_step)``. This is deterministic for a given seed and data directory, but resuming
   reads through the skipped batches (O(k)); the trainer is expected to call it once per run.
+
+Random horizontal flips (``flip=True``, LIS authors' code) are stateless too: batch i's flips
+are a function of ``(seed, i)``, so a resumed stream flips the same images.
 """
 import numbers
 
@@ -21,11 +24,12 @@ import tensorflow as tf
 
 from tfgan_latent.data.shapes import make_shapes
 from tfgan_latent.data.tfds_images import (
+    DEFAULT_CELEBA_CROP,
     TFDS_DATASETS,
+    crop_box,
     load_tfds_images,
     load_tfds_uint8,
     preprocess_image,
-    resolve_crop,
 )
 from tfgan_latent.data.toy import TOY_DATASETS, TOY_DEFAULTS, toy_batch
 
@@ -108,6 +112,12 @@ def _indexed_stream(elements, *, batch_size, seed, start_step, transform=None):
     )
 
 
+def _flip(batch, seed, step):
+    """Each image of ``batch`` mirrored left-right with probability 1/2, keyed by (seed, step)."""
+    key = tf.stack([tf.constant(seed, tf.int64) ^ 0x51F1, tf.cast(step, tf.int64)])
+    return tf.image.stateless_random_flip_left_right(batch, seed=key)
+
+
 def make_dataset(
     name,
     *,
@@ -117,9 +127,10 @@ def make_dataset(
     image_size=32,
     data_dir=None,
     download=False,
-    crop="rfgan",
+    crop=None,
     num_images=5000,
     toy_params=None,
+    flip=False,
 ):
     """An infinite, deterministic, resumable ``tf.data.Dataset`` of float32 training batches.
 
@@ -133,9 +144,13 @@ def make_dataset(
         image_size: side of the square images (int ≥ 8); ignored for the toy sets.
         data_dir: tfds data directory (tfds sets only).
         download: allow tfds to download and prepare the data (tfds sets only).
-        crop: CelebA crop, a name in ``CELEBA_CROPS`` (celeb_a only).
+        crop: a crop name of the data set (``tfds_images.crop_names``): celeb_a's
+            ``CELEBA_CROPS`` (None: ``DEFAULT_CELEBA_CROP``), cifar10's ``CIFAR_CROPS`` (the
+            box is cut, then resized to ``image_size``); None or "none": no crop.
         num_images: number of ``shapes`` images generated (shapes only).
         toy_params: dict of toy-set parameters overriding ``TOY_DEFAULTS[name]`` (toy sets only).
+        flip: mirror each image left-right with probability 1/2 (image sets only), keyed by
+            ``(seed, batch index)``.
 
     Returns:
         A dataset of float32 tensors [batch_size, 2] (points) or
@@ -174,25 +189,34 @@ def make_dataset(
                 images, batch_size=batch_size, seed=seed, start_step=start_step
             )
         elif name in IN_MEMORY_TFDS:
+            box = crop_box(name, crop)  # fail early on a bad crop name
             raw = load_tfds_uint8(name, data_dir=data_dir, download=download)
 
             def to_float(batch):
-                return preprocess_image(batch, image_size=image_size)
+                return preprocess_image(batch, image_size=image_size, crop_box=box)
 
             dataset = _indexed_stream(
                 raw, batch_size=batch_size, seed=seed, start_step=start_step, transform=to_float
             )
         else:
-            resolve_crop(crop)  # fail early on a bad crop name
+            box = crop_box(name, DEFAULT_CELEBA_CROP if crop is None and name == "celeb_a" else crop)
             dataset = (
                 load_tfds_images(
-                    name, image_size=image_size, data_dir=data_dir, download=download, crop=crop
+                    name, image_size=image_size, data_dir=data_dir, download=download, crop=box
                 )
                 .shuffle(STREAM_SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
                 .repeat()
                 .batch(batch_size, drop_remainder=True)
                 .skip(start_step)
             )
+
+    if flip:
+        if name in TOY_DATASETS:
+            raise ValueError(f"flip applies to image sets, not the point set {name!r}.")
+        dataset = tf.data.Dataset.zip((tf.data.Dataset.counter(start=start_step), dataset)).map(
+            lambda step, batch: _flip(batch, seed, step))
+    elif name in TOY_DATASETS or name == "shapes":
+        crop_box(name, crop)  # only "none" / None: a crop of another set is an error
 
     options = tf.data.Options()
     options.deterministic = True

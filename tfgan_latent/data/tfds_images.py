@@ -35,6 +35,28 @@ CELEBA_CROPS = {
     "center108": (55, 35, 108, 108),
 }
 DEFAULT_CELEBA_CROP = "rfgan"
+# CIFAR-10 crop boxes on the 32×32 images. LIS authors' README command (``--crop_size 28
+# --image_size 32``): the centre 28×28, resized back to the image size (research/lis.md §1.8).
+CIFAR_CROPS = {"lis": (2, 2, 28, 28)}
+# The named crops of each data set; "none" (no crop) is valid for every image set.
+CROPS = {"celeb_a": CELEBA_CROPS, "cifar10": CIFAR_CROPS}
+
+
+def crop_names(dataset):
+    """The ``--crop`` values ``dataset`` accepts: "none" and its named crops."""
+    return ("none",) + tuple(sorted(CROPS.get(dataset, {})))
+
+
+def crop_box(dataset, crop):
+    """The (top, left, height, width) box of crop name ``crop`` on ``dataset`` (None: no crop).
+
+    Raises ValueError naming ``--crop`` and the valid names for the data set."""
+    if crop in (None, "none"):
+        return None
+    if crop not in CROPS.get(dataset, {}):
+        raise ValueError(f"--crop={crop!r} is not a crop of {dataset!r}; expected one of "
+                         f"{list(crop_names(dataset))}.")
+    return CROPS[dataset][crop]
 
 
 def preprocess_image(image_uint8, *, image_size, crop_box=None, method="bilinear"):

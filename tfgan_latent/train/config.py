@@ -39,7 +39,12 @@ class RunConfig:
     steps_per_execution: int = 1
     data_dir: str = ""
     download: bool = False
-    crop: str = "rfgan"  # CelebA crop preset (tfgan_latent.data.CELEBA_CROPS)
+    # Crop name of the data set (tfgan_latent.data.crop_names: celeb_a's CELEBA_CROPS, cifar10's
+    # CIFAR_CROPS, "none"); "auto": the model's paper crop (registry.data_defaults).
+    crop: str = "auto"
+    # Random left-right flips of the training images: "on", "off", or "auto" (the model's code:
+    # LIS flips on its paper's data sets; registry.data_defaults).
+    flip: str = "auto"
     num_images: int = 5000  # size of the embedded `shapes` set
     toy_std: float = 0.0  # 2-D sets: mode std (swiss_roll: noise); 0 = the set's paper default
     ring_radius: float = 2.0  # ring8 radius (research/rfgan.md §1.3: Metz et al. 2016)
@@ -57,10 +62,18 @@ class RunConfig:
     def resolved(self):
         """Fills the path defaults and validates every field."""
         tag = f"{self.model}_{self.dataset}".replace("/", "_")
+        crop, flip = self.crop, self.flip
+        if "auto" in (crop, flip):
+            from tfgan_latent.train import registry  # registry imports this module
+
+            auto_crop, auto_flip = registry.data_defaults(self.model, self.dataset)
+            crop = auto_crop if crop == "auto" else crop
+            flip = auto_flip if flip == "auto" else flip
         cfg = dataclasses.replace(
             self,
             out=self.out or str(Path("runs") / tag),
             export_dir=self.export_dir or str(Path("saved_models") / tag),
+            crop=crop, flip=flip,
         )
         cfg.validate()
         return cfg
@@ -108,6 +121,16 @@ class RunConfig:
                              f"{self.precision!r}{extra}.")
         if self.distribute not in DISTRIBUTE:
             raise ValueError(f"--distribute must be one of {DISTRIBUTE}, got {self.distribute!r}.")
+        from tfgan_latent import data
+
+        if self.crop != "auto" and self.crop not in data.crop_names(self.dataset):
+            raise ValueError(f"--crop={self.crop!r} does not apply to --dataset={self.dataset}; "
+                             f"expected one of {['auto', *data.crop_names(self.dataset)]}.")
+        if self.flip not in ("auto", "on", "off"):
+            raise ValueError(f"--flip must be one of ['auto', 'on', 'off'], got {self.flip!r}.")
+        if self.flip == "on" and self.dataset in data.DATASETS and data.dataset_kind(self.dataset) == "points":
+            raise ValueError(f"--flip=on applies to image sets, not the point set "
+                             f"--dataset={self.dataset}.")
         if self.toy_std < 0 or self.ring_radius <= 0:
             raise ValueError("--toy_std must be >= 0 and --ring_radius > 0.")
         if (not isinstance(self.cpu_devices, int) or isinstance(self.cpu_devices, bool)
@@ -160,6 +183,26 @@ def write_config(path, run_cfg, model_cfg):
     Path(path).write_text(json.dumps(to_json(run_cfg, model_cfg), indent=2, sort_keys=True) + "\n")
 
 
+def stored_run_settings(run):
+    """A stored config.json ``run`` dict as this version reads it: runs written before
+    ``--crop`` was per data set stored ``crop="rfgan"`` for every set, where it had no effect
+    unless the set has that crop; such a crop reads as "none". Runs written before ``--flip``
+    read as ``flip="off"``."""
+    from tfgan_latent import data
+
+    run = dict(run)
+    run.setdefault("flip", "off")  # runs written before --flip existed never flipped
+    crop = run.get("crop")
+    if crop not in (None, "auto") and crop not in data.crop_names(run.get("dataset", "")):
+        run["crop"] = "none"
+    return run
+
+
+def stored_run_config(run):
+    """``RunConfig`` of a stored ``run`` dict (``stored_run_settings``)."""
+    return RunConfig(**stored_run_settings(run))
+
+
 def settings_differences(stored, run_cfg, model_cfg, fixed=()):
     """``["key: old -> new", ...]`` between stored settings (``to_json``'s dict) and the current
     ones, over the fields that define what is trained.
@@ -168,6 +211,7 @@ def settings_differences(stored, run_cfg, model_cfg, fixed=()):
     (a growing model plans its cycles over ``--steps``).
     """
     current = to_json(run_cfg, model_cfg)
+    stored = {**stored, "run": stored_run_settings(stored.get("run", {}))}
     # A setting added after the run was written is absent there; at its default it changes nothing.
     defaults = {"run": {f.name: f.default for f in dataclasses.fields(run_cfg)},
                 "model": {f.name: f.default for f in dataclasses.fields(model_cfg)}}

@@ -24,7 +24,7 @@ from tfgan_latent import data, metrics
 from tfgan_latent.metrics import report, shapes_estimator
 from tfgan_latent.models.gan import LATENT_PRIORS, prior_latents
 from tfgan_latent.train import registry
-from tfgan_latent.train.config import RunConfig
+from tfgan_latent.train.config import stored_run_config
 from tfgan_latent.train.export import read_metadata
 from tfgan_latent.train.runner import fixed_real_examples, restore_latest
 
@@ -40,7 +40,7 @@ def load_run(run_dir):
         raise FileNotFoundError(f"--run={run_dir} has no config.json; is it a training run folder?")
     try:
         stored = json.loads(path.read_text())
-        run_cfg = RunConfig(**stored["run"])
+        run_cfg = stored_run_config(stored["run"])
         spec = registry.get_model_spec(run_cfg.model)
         model_cfg = spec.config_cls(**{k: tuple(v) if isinstance(v, list) else v
                                        for k, v in stored["model"].items()})

@@ -96,16 +96,37 @@ class ModelSpec:
     description: str = ""
     stages: Callable = None  # (run_cfg, model_cfg) -> [Stage]; None: one stage of `build`
     resume_fixed: Callable = lambda model_cfg: ()  # run fields a resume may not change
+    # Data defaults of the model's paper (``--crop=auto`` / ``--flip=auto``): its crop name
+    # (used where the data set has a crop of that name, e.g. celeb_a "lis", cifar10 "lis") and
+    # whether its code flips images left-right on the paper's data sets (``FLIP_DATASETS``).
+    crop: str = "rfgan"
+    flip: bool = False
+
+
+# Image sets on which a paper that flips (LIS: "random horizontal flip always", research/lis.md
+# §1.9) flips with --flip=auto; the embedded shapes and digits are never flipped by default.
+FLIP_DATASETS = ("celeb_a", "cifar10", "lsun/bedroom")
 
 
 MODELS = {}
 
 
-def register_model(name, config_cls, build, description="", stages=None, resume_fixed=None):
+def register_model(name, config_cls, build, description="", stages=None, resume_fixed=None,
+                   crop="rfgan", flip=False):
     if name in MODELS:
         raise ValueError(f"model {name!r} is already registered")
     extra = {"resume_fixed": resume_fixed} if resume_fixed is not None else {}
-    MODELS[name] = ModelSpec(name, config_cls, build, description, stages, **extra)
+    MODELS[name] = ModelSpec(name, config_cls, build, description, stages, crop=crop, flip=flip,
+                             **extra)
+
+
+def data_defaults(model, dataset):
+    """``(crop, flip)`` of ``--crop=auto`` / ``--flip=auto`` for ``model`` on ``dataset``: the
+    model's paper crop where the data set has one of that name, else "none"; "on" where the
+    model's code flips and the data set is one of ``FLIP_DATASETS``, else "off"."""
+    spec = get_model_spec(model)
+    crop = spec.crop if spec.crop in data.crop_names(dataset) else "none"
+    return crop, "on" if spec.flip and dataset in FLIP_DATASETS else "off"
 
 
 def model_stages(run_cfg, model_cfg):

@@ -361,13 +361,16 @@ def export_metadata(run_cfg, gan):
 def fixed_real_examples(run_cfg, n):
     """``n`` real examples of the run's data, fixed by its seed (+ 1): what previews of real
     data, in-run scores and ``evaluate --run`` compare with."""
-    return next(iter(_dataset(run_cfg, n, 0, seed=run_cfg.seed + 1))).numpy()
+    return next(iter(_dataset(run_cfg, n, 0, seed=run_cfg.seed + 1, flip=False))).numpy()
 
 
-def _dataset(run_cfg, batch_size, start_step, seed=None):
+def _dataset(run_cfg, batch_size, start_step, seed=None, flip=None):
+    """The run's data stream (``--flip``, resolved, unless ``flip`` says otherwise: the fixed
+    real examples of previews and scores are the data set's own images, unflipped)."""
+    run_cfg = run_cfg.resolved()  # --crop / --flip "auto": the model's paper settings
     return data.make_dataset(
         run_cfg.dataset, batch_size=batch_size, seed=run_cfg.seed if seed is None else seed,
         start_step=start_step, image_size=run_cfg.image_size, data_dir=run_cfg.data_dir or None,
         download=run_cfg.download, crop=run_cfg.crop, num_images=run_cfg.num_images,
-        toy_params=run_cfg.toy_params(),
+        toy_params=run_cfg.toy_params(), flip=run_cfg.flip == "on" if flip is None else flip,
     )

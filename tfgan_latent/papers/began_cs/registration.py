@@ -33,6 +33,8 @@ def build_began(run_cfg, cfg):
 
 
 registry.register_model("began", began_config.BEGANConfig, build_began,
-                        "BEGAN (Berthelot et al. 2017) as BEGAN-CS trains it (alpha = 0)")
+                        "BEGAN (Berthelot et al. 2017) as BEGAN-CS trains it (alpha = 0)",
+                        crop="began_cs")
 registry.register_model("began_cs", began_config.BEGANCSConfig, build_began,
-                        "BEGAN-CS (Chang et al. 2018): BEGAN + latent constraint, one-shot Enc(x)")
+                        "BEGAN-CS (Chang et al. 2018): BEGAN + latent constraint, one-shot Enc(x)",
+                        crop="began_cs")

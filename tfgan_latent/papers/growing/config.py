@@ -63,8 +63,8 @@ class MLPGrowingConfig:
 class GrowingCNNConfig:
     """WGAN-GP settings, widths and cycle schedule of the five CNN models (§6.2, §7.2.3).
 
-    Thesis scale: ``--dataset=celeb_a --crop=growing --image_size=128 --batch_size=16``
-    (batch 16, §7.2.3; ``--batch_size`` is a run flag whose shared default is 64). On a
+    Thesis scale: ``--dataset=celeb_a --image_size=128 --batch_size=16`` (the thesis's centre
+    128 crop, ``--crop=growing``, is these models' default on celeb_a; batch 16, §7.2.3; ``--batch_size`` is a run flag whose shared default is 64). On a
     CPU: ``--image_size=32 --latent_dim=64 --top=32`` (4 cycles).
     """
 

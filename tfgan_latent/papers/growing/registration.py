@@ -110,4 +110,4 @@ for _name in cnn.MODELS:
     registry.register_model(
         _name, GrowingCNNConfig, _first_cycle(_name), _CNN_DESCRIPTIONS[_name],
         stages=cycle_stages(_name),
-        resume_fixed=lambda cfg: () if cfg.schedule_steps else ("steps",))
+        resume_fixed=lambda cfg: () if cfg.schedule_steps else ("steps",), crop="growing")

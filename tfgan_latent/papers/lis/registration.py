@@ -11,16 +11,18 @@ from tfgan_latent.papers.lis import config as lis_config
 from tfgan_latent.papers.lis import nets
 from tfgan_latent.papers.lis.models import GLIS, LISGenerator, RIterative, RSeparate
 from tfgan_latent.train import registry
-from tfgan_latent.train.config import RunConfig
+from tfgan_latent.train.config import stored_run_config
 
 
-def rmsprop(cfg, model, updates_per_batch=1):
+def rmsprop(cfg, model, updates_per_batch=1, run_cfg=None):
     """TorchRMSprop with the config's (preset) learning rate and optional single drop.
 
     The drop happens after ``lr_drop_step`` batches; an optimizer applied
-    ``updates_per_batch`` times per batch (R-iterative) counts its steps accordingly.
+    ``updates_per_batch`` times per batch (R-iterative) counts its steps accordingly. With
+    ``run_cfg``, the preset of its data set and image size (``config.DATA_LR_PRESETS``).
     """
-    lr, drop, after = cfg.schedule(model)
+    data_key = (run_cfg.dataset, run_cfg.image_size) if run_cfg is not None else (None, None)
+    lr, drop, after = cfg.schedule(model, *data_key)
     if drop > 0 and after != lr:
         lr = keras.optimizers.schedules.PiecewiseConstantDecay(
             [drop * updates_per_batch - 1], [lr, after])
@@ -49,7 +51,8 @@ def build_glis(run_cfg, cfg):
     g = LISGenerator(g, cfg.lis_modules, early_stop=cfg.early_stop, seed=run_cfg.seed + 1,
                      hidden_units=cfg.lis_hidden or None, name="lis_generator")
     gan = GLIS(g, d, lambda_r=cfg.lambda_r, latent_dim=cfg.latent_dim, seed=run_cfg.seed)
-    gan.compile(g_optimizer=rmsprop(cfg, "glis"), d_optimizer=rmsprop(cfg, "glis"),
+    gan.compile(g_optimizer=rmsprop(cfg, "glis", run_cfg=run_cfg),
+                d_optimizer=rmsprop(cfg, "glis", run_cfg=run_cfg),
                 steps_per_execution=run_cfg.steps_per_execution)
     return gan
 
@@ -76,7 +79,7 @@ def load_finished_run(directory, run_cfg):
         raise ValueError(f"--from_run={directory}: no config.json there; pass a run folder "
                          "written by `tfgan-latent train`.")
     stored = json.loads(config_path.read_text())
-    src_run = RunConfig(**stored["run"])
+    src_run = stored_run_config(stored["run"])
     for name in ("dataset", "image_size"):
         if getattr(src_run, name) != getattr(run_cfg, name):
             raise ValueError(f"--{name}={getattr(run_cfg, name)!r} differs from the --from_run "
@@ -108,8 +111,11 @@ def build_r_separate(run_cfg, cfg):
 
 
 registry.register_model("glis", lis_config.GLISConfig, build_glis,
-                        "G-LIS: LIS modules + similarity loss (Jung 2017 §2.3)")
+                        "G-LIS: LIS modules + similarity loss (Jung 2017 §2.3)",
+                        crop="lis", flip=True)
 registry.register_model("r_iterative", lis_config.RIterativeConfig, build_r_iterative,
-                        "R-iterative: G, D and reverser on z -> x -> R chains (Jung 2017 §2.2)")
+                        "R-iterative: G, D and reverser on z -> x -> R chains (Jung 2017 §2.2)",
+                        crop="lis", flip=True)
 registry.register_model("r_separate", lis_config.RSeparateConfig, build_r_separate,
-                        "R-separate: reverser on a finished generator, G(R(G(z))) (Jung 2017 §2.1)")
+                        "R-separate: reverser on a finished generator, G(R(G(z))) (Jung 2017 §2.1)",
+                        crop="lis", flip=True)
