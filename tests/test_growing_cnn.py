@@ -4,6 +4,8 @@ Parameter counts are computed here from the tables' layer lists and checked agai
 numbers in research/growing.md §1.3; continuity is checked against the pre-growth nets'
 outputs (nearest-upsampled for G, average-pooled input for D) with random weights.
 """
+import warnings
+
 import numpy as np
 import tensorflow as tf
 from absl.testing import parameterized
@@ -92,6 +94,43 @@ def _set_schedule(model, alpha, beta, tau):
             layer.alpha.assign(alpha)
         if isinstance(layer, MinibatchStddev) and layer.tau is not None:
             layer.tau.assign(tau)
+
+
+class ProportionsTest(tf.test.TestCase):
+    """The thesis keeps width at 4x4 = dim z (256 = 256): clgGAN's first cycle is z_1 = 8 wide
+    (Table 10) and every cgGAN growth widens 4x4 to z_k (Tables 6-9). A CPU recipe with
+    --top < --latent_dim breaks both; it is warned about, with the fix."""
+
+    def test_departures_named(self):
+        for size, z, top in ((128, 256, 256), (32, 32, 32), (32, 64, 64)):
+            for model in cnn.MODELS:
+                self.assertEqual(cnn.proportion_warnings(cnn.growth_plan(model, size, z, top)), [])
+        # CPU recipe 32 px, z 64, top 32: clgGAN 4x4 width 32 * 8 / 64 = 4 < z_1 = 8; cgGAN
+        # 4x4 widths min(z_k, 32) = 8, 16, 32, 32: the last growth adds none.
+        (clg,) = cnn.proportion_warnings(cnn.growth_plan("clggan", 32, 64, 32))
+        self.assertIn("4 channels wide at 4x4, narrower than its z_1 = 8", clg)
+        self.assertIn("--top=64", clg)
+        (cg,) = cnn.proportion_warnings(cnn.growth_plan("cggan", 32, 64, 32))
+        self.assertIn("cycle(s) [4] adds no channels", cg)
+        self.assertIn("[8, 16, 32, 32]", cg)
+        for model in ("bgan", "bggan", "lggan"):
+            self.assertEqual(cnn.proportion_warnings(cnn.growth_plan(model, 32, 64, 32)), [])
+
+    def test_building_a_run_warns(self):
+        import tempfile
+
+        from tfgan_latent.train import runner
+        from tests import helpers
+
+        with tempfile.TemporaryDirectory() as tmp:
+            run = helpers.tiny_run(tmp, model="cggan", dataset="shapes", image_size=16, steps=6)
+            cfg = runner.resolve_model_config(run, {"latent_dim": 8, "top": 4})
+            with self.assertWarnsRegex(UserWarning, r"cggan: the growth into cycle\(s\) \[3\]"):
+                runner.build_model(run, cfg)
+            cfg = runner.resolve_model_config(run, {"latent_dim": 8, "top": 8})
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                runner.build_model(run, cfg)
 
 
 class ContinuityTest(tf.test.TestCase, parameterized.TestCase):

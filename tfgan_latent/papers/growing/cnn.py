@@ -102,6 +102,30 @@ def growth_plan(model, image_size=128, latent_dim=256, top=256):
     return plan
 
 
+def proportion_warnings(plan):
+    """Where a growth plan departs from the thesis's proportions (width at 4x4 = dim z = 256):
+    a clgGAN whose first cycle is narrower at 4x4 than its z_1 (Table 10: 8 channels for
+    z_1 = 8), or a cgGAN growth that adds no channels at 4x4 (Tables 6-9: every growth widens
+    it to z_k). Both come from ``top != latent_dim``; returns one message per departure."""
+    model, messages = plan[0].model, []
+    latent_dim = plan[-1].latent_dim
+    top = plan[-1].width(4)
+    if model == "clggan" and plan[0].width(4) < plan[0].latent_dim:
+        messages.append(
+            f"clggan: the first cycle is {plan[0].width(4)} channels wide at 4x4, narrower than its "
+            f"z_1 = {plan[0].latent_dim} (thesis Table 10: as wide as z_1), because --top={top} "
+            f"is below --latent_dim={latent_dim}; set --top={latent_dim} to keep the proportions.")
+    if model == "cggan":
+        flat = [arch.cycle for prev, arch in zip(plan, plan[1:]) if arch.width(4) <= prev.width(4)]
+        if flat:
+            messages.append(
+                f"cggan: the growth into cycle(s) {flat} adds no channels at 4x4 (widths "
+                f"{[a.width(4) for a in plan]}; thesis Tables 6-9: every growth widens it to z_k), "
+                f"because --top={top} is below --latent_dim={latent_dim}; set --top={latent_dim} "
+                "to keep the proportions.")
+    return messages
+
+
 @keras.saving.register_keras_serializable(package="tfgan_latent")
 class MaxLeakyReLU(layers.Layer):
     """``max(x, c * x)``: LeakyReLU as the authors' ``ops.py::lrelu`` computes it (§6.2.8, c = 0.2).

@@ -65,7 +65,8 @@ class GrowingCNNConfig:
 
     Thesis scale: ``--dataset=celeb_a --image_size=128 --batch_size=16`` (the thesis's centre
     128 crop, ``--crop=growing``, is these models' default on celeb_a; batch 16, §7.2.3; ``--batch_size`` is a run flag whose shared default is 64). On a
-    CPU: ``--image_size=32 --latent_dim=64 --top=32`` (4 cycles).
+    CPU: ``--image_size=32 --latent_dim=32 --top=32`` (4 cycles, z 4 -> 32; ``top`` equal to
+    ``latent_dim`` keeps the thesis's proportions, ``cnn.proportion_warnings``).
     """
 
     latent_dim: int = 256  # §7.2.3: z in R^256 (the final latent size of every model)

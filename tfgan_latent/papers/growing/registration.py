@@ -3,6 +3,8 @@
 A CNN model is a staged run: one runner stage per cycle, each a ``GrowingGAN`` on that
 cycle's nets grown from the previous cycle's trained ones, with new optimizers.
 """
+import warnings
+
 import keras
 
 from tfgan_latent import data, optimizers
@@ -67,6 +69,8 @@ def cycle_stages(model):
             raise ValueError(f"--model={model} trains on RGB images (shapes, celeb_a, cifar10, "
                              f"...), got --dataset={run_cfg.dataset!r}.")
         plan = cnn.growth_plan(model, run_cfg.image_size, cfg.latent_dim, cfg.top)
+        for message in cnn.proportion_warnings(plan):
+            warnings.warn(message, UserWarning, stacklevel=2)
         steps = cycle_schedule(model, len(plan), cfg.schedule_total(run_cfg.steps),
                                cfg.first_cycle_epochs, cfg.grown_cycle_epochs, cfg.fade_epochs)
 
