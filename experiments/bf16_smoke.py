@@ -1,10 +1,14 @@
-"""Every registered model trains a few steps with ``--precision=bf16`` and serves float32.
+"""Every registered model trains a few steps with ``--precision=bf16`` (or the precision given
+as the first argument, e.g. ``fp16``) and serves float32.
 
 Tiny nets on 16 px ``shapes`` (swiss_roll / ring8 for the 2-D models); prints one line per
-model: ok and the exported ``serving_default`` output dtypes, or the failure.
+model: ok and the exported ``serving_default`` output dtypes, or the failure (a refusal is
+printed as such).
 
     python experiments/bf16_smoke.py > experiments/results/precision/bf16_smoke.txt
+    python experiments/bf16_smoke.py fp16 > experiments/results/precision/fp16_smoke.txt
 """
+import sys
 import tempfile
 from pathlib import Path
 
@@ -29,7 +33,8 @@ CASES = {  # (model, data set): model settings (tiny nets)
 }
 
 
-def main():
+def main(precision="bf16"):
+    print(f"precision {precision}")
     print(f"{'model':15s} {'data':11s} result")
     for (name, dataset), settings in CASES.items():
         with tempfile.TemporaryDirectory() as tmp:
@@ -37,7 +42,7 @@ def main():
                 steps = 8 if name in ("bggan", "cggan", "lggan", "clggan") else 2
                 cfg = RunConfig(model=name, dataset=dataset, steps=steps, batch_size=8,
                                 image_size=16, num_images=64, log_every=1, sample_every=steps,
-                                checkpoint_every=steps, precision="bf16", verbose=0,
+                                checkpoint_every=steps, precision=precision, verbose=0,
                                 out=str(Path(tmp) / "run"), export_dir=str(Path(tmp) / "export"))
                 res = runner.train(cfg, runner.resolve_model_config(cfg, settings))
                 sig = tf.saved_model.load(res["export"]).signatures["serving_default"]
@@ -50,4 +55,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])

@@ -47,7 +47,9 @@ CLI_CASES = [
     ("batch too big for memory", "train --model=dcgan --width=8 --image_size=64 "
      "--batch_size=1000000000 --out={tmp}/big", 2, "--batch_size=1000000000 needs about"),
     ("unknown strategy", "train --distribute=tpu", 2, "--distribute must be one of"),
-    ("fp16 precision", "train --precision=fp16", 2, "fp16 needs loss scaling"),
+    ("fp16 for R-iterative", "train --model=r_iterative --dataset=ring8 --precision=fp16", 2,
+     "--precision=fp16 is not supported here (R-iterative"),
+    ("unknown precision", "train --precision=fp8", 2, "--precision must be one of"),
     ("verbose out of range", "train --verbose=7", 2, "--verbose must be 0, 1 or 2"),
     ("eval_every not on a log step", "train --eval_every=75", 2,
      "--eval_every=75 must be a multiple of --log_every=50"),

@@ -235,9 +235,75 @@ class PrecisionTest(tf.test.TestCase):
             out = serving(z=tf.zeros((2, serving.structured_input_signature[1]["z"].shape[-1])))
             self.assertEqual(out["images"].dtype, tf.float32)
             self.assertTrue(np.all(np.isfinite(out["images"].numpy())))
-        with self.assertRaisesRegex(ValueError, "--precision must be one of.*fp16 needs loss "
-                                                "scaling"):
-            RunConfig(precision="fp16").resolved()
+        with self.assertRaisesRegex(ValueError, r"--precision must be one of \('float32', "
+                                                r"'bf16', 'fp16'\), got 'fp8'"):
+            RunConfig(precision="fp8").resolved()
+
+    def test_loss_scaling_vs_closed_form(self):
+        """GAN.apply_gradients with a LossScaleOptimizer (SGD lr 0.1 / w) on a float16 Dense: the
+        update equals the float32 one (-lr * dL/dW); a 1e-8-sized gradient, which float16 flushes
+        to zero without the scale (smallest subnormal 6e-8), survives at S = 2^15; a
+        non-finite gradient skips the step and halves S (Micikevicius et al. 2018)."""
+        from tfgan_latent.models.gan import GAN
+
+        gan = GAN.__new__(GAN)  # apply_gradients only needs the replica context
+        x = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+        for weight, scaled, scale in ((1.0, True, 16.0), (1e-8, True, 2.0**15), (1e-8, False, 0)):
+            keras.config.set_dtype_policy("mixed_float16")
+            try:
+                layer = keras.layers.Dense(2, use_bias=True, bias_initializer="ones")
+                layer.build((None, 3))
+            finally:
+                keras.config.set_dtype_policy("float32")
+            opt = keras.optimizers.SGD(0.1 / weight)  # a step of 0.1 * x either way
+            if scaled:
+                opt = keras.optimizers.LossScaleOptimizer(opt, initial_scale=scale)
+            opt.build(layer.trainable_variables)
+            kernel = layer.kernel.numpy().copy()
+            with tf.GradientTape() as tape:
+                loss = weight * tf.reduce_sum(tf.cast(layer(x), tf.float32))
+            GAN.apply_gradients(gan, tape, loss, layer.trainable_variables, opt)
+            # dL/dW_ij = weight * sum_b x_bi; the step is -lr times that.
+            expect = kernel - 0.1 * np.repeat(x.sum(axis=0)[:, None], 2, axis=1)
+            if scaled:
+                self.assertAllClose(layer.kernel.numpy() - kernel, expect - kernel, rtol=4e-3)
+                self.assertNotAllEqual(layer.kernel.numpy(), kernel)
+            else:  # float16's upstream gradient 1e-8 is 0: nothing moves
+                self.assertAllEqual(layer.kernel.numpy(), kernel)
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.cast(layer(x), tf.float32)) * np.float32(np.inf)
+        opt = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=8.0)
+        opt.build(layer.trainable_variables)
+        before = layer.kernel.numpy().copy()
+        GAN.apply_gradients(gan, tape, loss, layer.trainable_variables, opt)
+        self.assertAllEqual(layer.kernel.numpy(), before)
+        self.assertEqual(float(opt.dynamic_scale.numpy()), 4.0)
+
+    def test_fp16_run_resumes_bitwise_with_its_loss_scale(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            kw = dict(model="dcgan", dataset="shapes", precision="fp16")
+            full = helpers.tiny_run(Path(tmp) / "a", steps=4, **kw)
+            res_full = runner.train(full, helpers.tiny_model_config(full))
+            self.assertEqual(keras.config.dtype_policy().name, "float32")  # restored
+            runner.train(*(lambda c: (c, helpers.tiny_model_config(c)))(
+                helpers.tiny_run(Path(tmp) / "b", steps=2, **kw)))
+            part = helpers.tiny_run(Path(tmp) / "b", steps=4, **kw)
+            res = runner.train(part, helpers.tiny_model_config(part))
+            helpers.assert_same_checkpoints(self, res_full["checkpoint"], res["checkpoint"])
+            values = helpers.checkpoint_values(res["checkpoint"])
+            scales = [k for k in values if "dynamic_scale" in k]
+            self.assertLen(scales, 2)  # G's and D's loss scales are checkpointed
+            self.assertEqual({v.dtype for v in values.values() if v.dtype.kind == "f"},
+                             {np.dtype("float32")})
+            serving = tf.saved_model.load(res["export"]).signatures["serving_default"]
+            out = serving(z=tf.zeros((2, serving.structured_input_signature[1]["z"].shape[-1])))
+            self.assertEqual(out["images"].dtype, tf.float32)
+            self.assertTrue(np.all(np.isfinite(out["images"].numpy())))
+            run = helpers.tiny_run(Path(tmp) / "c", model="r_iterative", dataset="ring8",
+                                   precision="fp16")
+            with self.assertRaisesRegex(ValueError, "--precision=fp16 is not supported here "
+                                                    r"\(R-iterative"):
+                runner.train(run, helpers.tiny_model_config(run))
 
 
 class FailureTest(tf.test.TestCase):

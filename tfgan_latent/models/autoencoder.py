@@ -12,7 +12,7 @@ import numpy as np
 from keras import ops
 
 from tfgan_latent import corruption
-from tfgan_latent.models.gan import TrainedModel
+from tfgan_latent.models.gan import TrainedModel, loss_scaled
 from tfgan_latent.models.nested import NestedModelsConfig
 
 RECONSTRUCTION_LOSSES = ("l1", "l2")
@@ -112,7 +112,7 @@ class Autoencoder(TrainedModel):
     # ---------------------------------------------------------------- compile
     def compile(self, *, optimizer, **kwargs):
         """Stores and builds the optimizer (call inside ``strategy.scope()``)."""
-        super().compile(optimizer=keras.optimizers.get(optimizer), **kwargs)
+        super().compile(optimizer=loss_scaled(keras.optimizers.get(optimizer)), **kwargs)
         self.optimizer.build(self.trainable_variables)
 
     # ------------------------------------------------------------------ model

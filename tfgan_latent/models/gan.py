@@ -86,6 +86,17 @@ def unit_norm(z, block=None):
 
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
+
+def loss_scaled(optimizer):
+    """``optimizer`` wrapped in ``keras.optimizers.LossScaleOptimizer`` (dynamic scale, Keras's
+    defaults: 2^15, halved on a non-finite step, doubled after 2000 finite ones) while the
+    global dtype policy is ``mixed_float16`` (``--precision=fp16``); else ``optimizer``."""
+    if (keras.config.dtype_policy().name == "mixed_float16"
+            and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
 class TrainedModel(NestedModelsConfig, keras.Model):
     """What the trainer needs of any model it fits: step, NaN guard, trackers, seeds, hooks.
 
@@ -141,10 +152,18 @@ class TrainedModel(NestedModelsConfig, keras.Model):
     def apply_gradients(self, tape, loss, variables, optimizer):
         """One optimizer step on ``loss`` (a local mean) recorded by ``tape``.
 
-        Keras sums gradients over replicas, so they are divided by the replica count.
+        Keras sums gradients over replicas, so they are divided by the replica count. With a
+        ``keras.optimizers.LossScaleOptimizer`` (``--precision=fp16``) the backward pass starts
+        from the dynamic loss scale S instead of 1 (``output_gradients``: the gradient of S·loss,
+        so small float16 gradients do not flush to zero); the optimizer divides by S, skips a
+        step whose gradients are not finite and adapts S (Micikevicius et al. 2018).
         """
         _, n = _replica_info()
-        grads = tape.gradient(loss, variables)
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            scale = ops.cast(optimizer.dynamic_scale, loss.dtype)
+            grads = tape.gradient(loss, variables, output_gradients=scale)
+        else:
+            grads = tape.gradient(loss, variables)
         optimizer.apply(grads if n == 1 else [g / n for g in grads], variables)
 
     def _update(self, loss_fn, key, variables, optimizer):
@@ -318,8 +337,8 @@ class GAN(TrainedModel):
         if kwargs.get("jit_compile") and tf.distribute.has_strategy():
             raise ValueError("`jit_compile=True` is not supported under a tf.distribute strategy.")
         super().compile(**kwargs)
-        self.g_optimizer = keras.optimizers.get(g_optimizer)
-        self.d_optimizer = keras.optimizers.get(d_optimizer)
+        self.g_optimizer = loss_scaled(keras.optimizers.get(g_optimizer))
+        self.d_optimizer = loss_scaled(keras.optimizers.get(d_optimizer))
         self.g_optimizer.build(self.generator_variables)
         self.d_optimizer.build(self.discriminator_variables)
 

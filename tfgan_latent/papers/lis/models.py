@@ -216,6 +216,12 @@ class GLIS(GAN):
         return {**super().get_config(), "lambda_r": self.lambda_r}
 
 
+def _refuse_fp16(reason):
+    if keras.config.dtype_policy().name == "mixed_float16":
+        raise ValueError(f"--precision=fp16 is not supported here ({reason}); use "
+                         "--precision=bf16 or float32.")
+
+
 def _check_torch_rmsprop(name, optimizer):
     if not isinstance(optimizer, TorchRMSprop):
         raise ValueError(
@@ -318,6 +324,8 @@ class RIterative(GAN):
         return tuple(names)
 
     def compile(self, *, g_optimizer, d_optimizer, r_optimizer, **kwargs):
+        _refuse_fp16("R-iterative: an untrained iteration must leave every optimizer exactly "
+                     "unchanged, and a loss-scale optimizer counts every call")
         super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
         self.r_optimizer = keras.optimizers.get(r_optimizer)
         for name in ("g_optimizer", "d_optimizer", "r_optimizer"):
@@ -456,6 +464,7 @@ class RSeparate(GAN):
 
     def compile(self, *, r_optimizer, **kwargs):
         """Stores and builds R's optimizer (the only one: G and D are frozen)."""
+        _refuse_fp16("R-separate inverts a generator trained in float32 or bf16")
         keras.Model.compile(self, optimizer=None, **kwargs)
         self.r_optimizer = keras.optimizers.get(r_optimizer)
         self.r_optimizer.build(self.generator_variables)
