@@ -322,3 +322,91 @@ class StagedRunTest(tf.test.TestCase):
             betas = {float(v) for k, v in values.items()
                      if k.endswith("beta/.ATTRIBUTES/VARIABLE_VALUE")}
             self.assertEqual(betas, {1.0})
+
+
+class GrowOnTest(tf.test.TestCase):
+    """``grow``: a finished run continued by one cycle (§6), lgGAN / clgGAN to the next
+    resolution, bgGAN / cgGAN to the next latent size."""
+
+    def test_grown_cycle_starts_where_the_run_ended(self):
+        """At the new cycle's start (β = α = 0) the grown nets compute the finished ones'
+        outputs: G on the first latent_dim coordinates of z (upsampled where the resolution
+        doubled), D on the images pooled to the old resolution; random non-zero weights and
+        biases, after real steps."""
+        import dataclasses
+
+        from tfgan_latent.papers.growing.grow import GROWABLE, next_sizes
+
+        with tempfile.TemporaryDirectory() as tmp:
+            for model in GROWABLE:
+                with self.subTest(model=model):
+                    run, cfg = growing_run(Path(tmp) / model, model, steps=6)
+                    run = run.resolved()
+                    old = cycle_stages(model)(run, cfg)[-1].build(None)
+                    old.step.assign(4)  # the cycle's last two steps (6 in all): fade done, p = 1
+                    rng = np.random.default_rng(5)
+                    randomize(old.generator, rng)
+                    randomize(old.discriminator, rng)
+                    for _ in range(2):
+                        old.train_step(tf.constant(rng.uniform(
+                            -1, 1, (4, run.image_size, run.image_size, 3)).astype("float32")))
+                    size, latent, top, extra = next_sizes(model, run, cfg)
+                    new_cfg = dataclasses.replace(cfg, latent_dim=latent, top=top,
+                                                  extra_cycles=extra, grown_from_steps=6)
+                    new_run = dataclasses.replace(run, image_size=size, steps=12)
+                    stages = cycle_stages(model)(new_run, new_cfg)
+                    self.assertLen(stages, len(cycle_stages(model)(run, cfg)) + 1)
+                    new = stages[-1].build(old)
+                    self.assertEqual(new.latent_dim, latent)
+                    z = new.fixed_latents(4, 0)
+                    f = new.arch.resolution // old.arch.resolution
+                    self.assertEqual(f, size // run.image_size)
+                    self.assertAllClose(new.generate(z),
+                                        _up(old.generate(z[:, :cfg.latent_dim]).numpy(), f),
+                                        atol=1e-5)
+                    x = rng.uniform(-1, 1, (4, new.arch.resolution, new.arch.resolution, 3))
+                    x = x.astype("float32")
+                    self.assertAllClose(new.discriminator(x), old.discriminator(_pool(x, f)),
+                                        atol=1e-5)
+                    logs = new.train_step(tf.constant(rng.uniform(  # the new cycle trains
+                        -1, 1, (4, size, size, 3)).astype("float32")))
+                    self.assertTrue(np.isfinite(float(logs["d_loss"])))
+
+    def test_grow_continues_a_finished_run(self):
+        from tfgan_latent.papers.growing.grow import grow
+
+        with tempfile.TemporaryDirectory() as tmp:
+            run, cfg = growing_run(Path(tmp) / "a", "clggan", steps=6)
+            old = runner.train(run, cfg)
+            kw = dict(export_dir=str(Path(tmp) / "bexp"))
+            res = grow(old["out"], Path(tmp) / "b", 4, **kw)
+            stored = json.loads((Path(tmp) / "b" / "config.json").read_text())
+            self.assertEqual((stored["run"]["image_size"], stored["run"]["steps"]), (16, 10))
+            self.assertEqual({k: stored["model"][k] for k in ("latent_dim", "top", "grown_from_steps")},
+                             {"latent_dim": 16, "top": 16, "grown_from_steps": 6})
+            # The earlier cycles end with the finished run's state, bitwise.
+            seeded = helpers.checkpoint_values(Path(tmp) / "b/checkpoints/cycle_2/ckpt-6")
+            finished = helpers.checkpoint_values(old["checkpoint"])
+            nets = [k for k in finished if k.startswith(("generator/", "discriminator/",
+                                                          "g_optimizer/", "seed_state"))]
+            self.assertGreater(len(nets), 10)
+            for key in nets:
+                self.assertAllEqual(seeded[key], finished[key], msg=key)
+            self.assertTrue(res["checkpoint"].endswith("cycle_3/ckpt-10"))
+            # The new cycle: steps [6, 10), fading over the thesis's 4 of 8 epochs = 2 steps.
+            schedule = helpers.checkpoint_values(res["checkpoint"])[
+                "cycle_schedule/.ATTRIBUTES/VARIABLE_VALUE"]
+            self.assertEqual(schedule.tolist(), [3, 6, 2])
+            serving = tf.saved_model.load(res["export"]).signatures["serving_default"]
+            self.assertEqual(serving(z=tf.zeros((2, 16)))["images"].shape, (2, 16, 16, 3))
+            again = grow(old["out"], Path(tmp) / "b", 4, **kw)  # a rerun finds it finished
+            self.assertEqual(again["checkpoint"], res["checkpoint"])
+            with self.assertRaisesRegex(ValueError, "--steps must be an integer >= 2"):
+                grow(old["out"], Path(tmp) / "c", 1)
+            with self.assertRaisesRegex(ValueError, "no config.json"):
+                grow(Path(tmp) / "nowhere", Path(tmp) / "c", 4)
+            brun, bcfg = growing_run(Path(tmp) / "bgan", "bgan", steps=2)
+            runner.train(brun, bcfg)
+            with self.assertRaisesRegex(ValueError, "is a --model=bgan run; `grow` continues"):
+                grow(Path(tmp) / "bgan" / "run", Path(tmp) / "c", 4)
+

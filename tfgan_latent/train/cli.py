@@ -21,6 +21,8 @@ COMMANDS = {
               "(z*-search; one-shot Enc(x) for BEGAN-CS)",
     "sweep": "latent-dimension study: --dataset=NAME --dims=2,8,32 --steps=N --out=DIR "
              "(trains WGAN-GP + AE per dim, inverts image sets, writes curves.csv/png)",
+    "grow": "continue a finished bggan/cggan/lggan/clggan run by one cycle (next resolution or "
+            "latent size): --from_run=DIR --out=NEW --steps=N",
     "demo": "train the small offline default (DCGAN on `shapes` 32x32) and export it",
     "models": "list registered models",
 }
@@ -155,6 +157,7 @@ def _check_applicable(command):
         "sample": {"run", "saved_model", "num", "out", "seed", "latent_prior", "cpu_devices"},
         "invert": {"run", "saved_model", "images", "num", "out", "search_steps", "search_lr",
                    "projection", "traverse_dim", "seed", "data_dir", "dataset"},
+        "grow": {"from_run", "out", "export_dir", "steps", "verbose"},
         "models": set(),
     }[command]
     ours = _DEFINED | set(_EVAL_FLAGS)
@@ -229,9 +232,18 @@ def main(argv, command):
                          shift=FLAGS.shift, ood=FLAGS.ood)
             print(f"{len(rows)} rows: {run_cfg.out}/curves.csv, {run_cfg.out}/curves.png")
             return 0
-        run_cfg = _run_config(command)
-        model_cfg = runner.resolve_model_config(run_cfg, _model_overrides(run_cfg, command))
-        result = runner.train(run_cfg, model_cfg)
+        if command == "grow":
+            from tfgan_latent.papers.growing.grow import grow
+
+            if not FLAGS.from_run or not FLAGS["out"].present or not FLAGS["steps"].present:
+                raise ValueError("grow needs --from_run=DIR (a finished run), --out=NEW_DIR and "
+                                 "--steps=N (the new cycle's steps).")
+            result = grow(FLAGS.from_run, FLAGS.out, FLAGS.steps, export_dir=FLAGS.export_dir,
+                          verbose=FLAGS.verbose if FLAGS["verbose"].present else None)
+        else:
+            run_cfg = _run_config(command)
+            model_cfg = runner.resolve_model_config(run_cfg, _model_overrides(run_cfg, command))
+            result = runner.train(run_cfg, model_cfg)
         if command == "demo" and "eval" not in result and "export" in result:
             # --steps not on a log step: score the final generator here instead.
             scores = evaluate(result["out"], num_samples=run_cfg.eval_samples)

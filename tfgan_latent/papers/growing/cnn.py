@@ -66,7 +66,7 @@ def num_cycles(image_size):
     return int(k) + 1
 
 
-def growth_plan(model, image_size=128, latent_dim=256, top=256):
+def growth_plan(model, image_size=128, latent_dim=256, top=256, extra_cycles=0):
     """The ``CycleArch`` of every cycle of ``model`` (Tables 2-15).
 
     Args:
@@ -74,10 +74,16 @@ def growth_plan(model, image_size=128, latent_dim=256, top=256):
         image_size: final resolution S (thesis 128).
         latent_dim: final latent size (thesis 256).
         top: G's / D's width at 4x4 in the final architecture (thesis 256).
+        extra_cycles: latent-only cycles beyond the resolution's count (bgGAN / cgGAN grown on
+            past their first plan: z doubles once more at the same resolution; ``grow``).
     """
     if model not in MODELS:
         raise ValueError(f"`model` must be one of {MODELS}, got {model!r}.")
-    cycles = num_cycles(image_size)
+    if not isinstance(extra_cycles, int) or extra_cycles < 0 or (
+            extra_cycles and model not in ("bggan", "cggan")):
+        raise ValueError(f"`extra_cycles` must be 0, or an int >= 0 for bggan / cggan (their "
+                         f"nets run at the final resolution), got {extra_cycles!r} for {model}.")
+    cycles = num_cycles(image_size) + extra_cycles
     if top * 4 % image_size:
         raise ValueError(f"`top`={top} must make top * 4 / image_size an integer (image_size={image_size}).")
     if latent_dim % 2 ** (cycles - 1):

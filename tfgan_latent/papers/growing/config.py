@@ -64,7 +64,8 @@ class GrowingCNNConfig:
     """WGAN-GP settings, widths and cycle schedule of the five CNN models (§6.2, §7.2.3).
 
     Thesis scale: ``--dataset=celeb_a --image_size=128 --batch_size=16`` (the thesis's centre
-    128 crop, ``--crop=growing``, is these models' default on celeb_a; batch 16, §7.2.3; ``--batch_size`` is a run flag whose shared default is 64). On a
+    128 crop, ``--crop=growing``, is these models' default on celeb_a; batch 16, §7.2.3;
+    ``--batch_size`` is a run flag whose shared default is 64). On a
     CPU: ``--image_size=32 --latent_dim=32 --top=32`` (4 cycles, z 4 -> 32; ``top`` equal to
     ``latent_dim`` keeps the thesis's proportions, ``cnn.proportion_warnings``).
     """
@@ -88,6 +89,10 @@ class GrowingCNNConfig:
     # Steps the cycle schedule spans; 0: --steps. A resume must keep the schedule, so with
     # 0 a resumed run must pass the same --steps (set this to stop early and resume later).
     schedule_steps: int = 0
+    # A run grown on from a finished one (``grow``): the earlier cycles' schedule is the finished
+    # run's (planned over this many steps); the one new cycle spans the remaining --steps.
+    grown_from_steps: int = 0
+    extra_cycles: int = 0  # bgGAN / cgGAN grown on: latent-only cycles past the resolution's count
 
     def schedule_total(self, steps):
         if isinstance(self.schedule_steps, bool) or not isinstance(self.schedule_steps, int) \

@@ -194,6 +194,8 @@ class GrowingGAN(WGANGP):
         """The real batch D sees at ``progress`` (step 2 of the class docstring)."""
         cycle, size = self.arch.cycle, self.image_size
         if self.real_images == "coarsen":
+            if 4 * 2 ** (cycle - 1) > size:  # a latent-only cycle grown on past the resolution
+                return real
             return coarsen_real_images(real, 4 * 2 ** (cycle - 1), progress)
         if self.real_images == "fade":
             factor = size // self.arch.resolution

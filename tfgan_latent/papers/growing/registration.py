@@ -10,7 +10,7 @@ import keras
 from tfgan_latent import data, optimizers
 from tfgan_latent.papers.growing import cnn
 from tfgan_latent.papers.growing.config import GrowingCNNConfig, MLPGrowingConfig
-from tfgan_latent.papers.growing.models import GrowingGAN, cycle_schedule
+from tfgan_latent.papers.growing.models import CycleSteps, GrowingGAN, cycle_schedule
 from tfgan_latent.papers.growing.mlp import (
     MLPGrowingGAN, swiss_roll_discriminator, swiss_roll_generator,
 )
@@ -61,6 +61,25 @@ def adam(cfg):
                                  epsilon=cfg.epsilon)
 
 
+def planned_steps(model, num_cycles, run_cfg, cfg):
+    """The ``CycleSteps`` of every cycle: the thesis's epoch ratio over ``--steps`` (or
+    ``--schedule_steps``); for a grown-on run, the finished run's schedule of the earlier
+    cycles over ``grown_from_steps``, then one grown cycle up to the end, fading over the
+    thesis's share of it (``fade_epochs / grown_cycle_epochs``, ending at least a step early)."""
+    total = cfg.schedule_total(run_cfg.steps)
+    epochs = (cfg.first_cycle_epochs, cfg.grown_cycle_epochs, cfg.fade_epochs)
+    if not cfg.grown_from_steps:
+        return cycle_schedule(model, num_cycles, total, *epochs)
+    start = cfg.grown_from_steps
+    if total < start + 2:
+        raise ValueError(f"--steps={total} must exceed the grown-from run's {start} steps by at "
+                         "least 2 (the new cycle's fade must end before it does).")
+    fade = min(total - start - 1, max(1, round((total - start) * min(
+        cfg.fade_epochs, cfg.grown_cycle_epochs) / cfg.grown_cycle_epochs)))
+    return (cycle_schedule(model, num_cycles - 1, start, *epochs)
+            + [CycleSteps(start, total, fade)])
+
+
 def cycle_stages(model):
     """``(run_cfg, cfg) -> [Stage]``: one stage per cycle of ``model`` (Tables 2-15)."""
 
@@ -68,11 +87,10 @@ def cycle_stages(model):
         if data.dataset_kind(run_cfg.dataset) != "images" or data.dataset_channels(run_cfg.dataset) != 3:
             raise ValueError(f"--model={model} trains on RGB images (shapes, celeb_a, cifar10, "
                              f"...), got --dataset={run_cfg.dataset!r}.")
-        plan = cnn.growth_plan(model, run_cfg.image_size, cfg.latent_dim, cfg.top)
+        plan = cnn.growth_plan(model, run_cfg.image_size, cfg.latent_dim, cfg.top, cfg.extra_cycles)
         for message in cnn.proportion_warnings(plan):
             warnings.warn(message, UserWarning, stacklevel=2)
-        steps = cycle_schedule(model, len(plan), cfg.schedule_total(run_cfg.steps),
-                               cfg.first_cycle_epochs, cfg.grown_cycle_epochs, cfg.fade_epochs)
+        steps = planned_steps(model, len(plan), run_cfg, cfg)
 
         def build(k):
             arch, prev_arch, when = plan[k], plan[k - 1] if k else None, steps[k]
