@@ -157,8 +157,10 @@ def write_report(results):
         "# Growing thesis §7.2 on shapes 32x32: latent saliency order and image quality, bGAN vs grown models",
         "",
         f"Command: `python experiments/growing_shapes.py --models={','.join(FLAGS.models)} "
-        f"--seeds={FLAGS.seeds} --steps={FLAGS.steps}` (batch 16, latent {FLAGS.latent_dim}, "
-        f"top width {FLAGS.top}, image {FLAGS.image_size}).",
+        f"--seeds={FLAGS.seeds} --steps={FLAGS.steps} --latent_dim={FLAGS.latent_dim} "
+        f"--top={FLAGS.top} --out={FLAGS.out}` (batch 16, image {FLAGS.image_size}). "
+        "Train seconds were measured next to other jobs on a 2-core machine: not a speed "
+        "comparison (benchmarks/growing_cycle_speed.py is).",
         "",
         "## Group variability (§9 metric: mean per-pixel std over 64 images varying only the group; "
         f"mean over {FLAGS.references} references)",
@@ -185,6 +187,8 @@ def write_report(results):
 
 def mean_std(values):
     values = np.asarray(values, float)
+    if np.isnan(values).any():  # mode_kl of a seed with no image on the manifold
+        return f"– ({int(np.isnan(values).sum())} of {len(values)} undefined)"
     return f"{values.mean():.2f} ± {values.std(ddof=1) if len(values) > 1 else 0:.2f}"
 
 
