@@ -178,11 +178,34 @@ def write_report(results):
         lines.append(f"| {key} | " + " | ".join(f"{v:.3f}" for v in r["dimension_variability_per_group"])
                      + f" | {r['first_over_last_group_per_dim']:.2f} | "
                      f"{r['spearman_index_vs_variability']:+.2f} |")
+    lines += order_summary(results)
     lines += quality_report(results)
     lines += ["", "PNGs: `<run>_group_walks.png` (one row per group: the reference and 4 "
               "resamples of the group) and `<run>_coordinate_walks.png` (rows: coordinates "
               "0, 1, 4, d/3, d-2 swept over [-0.125, 0.125]).", ""]
     (out / "results.md").write_text("\n".join(lines))
+
+
+COLLAPSED = 0.01  # a run whose every group variability is below this gives one image for all z
+
+
+def order_summary(results):
+    """Per model: §7.2's ordering numbers of every seed, collapsed seeds named, not counted."""
+    lines = ["", f"## §7.2 order per model (seeds whose group variability stays below {COLLAPSED} "
+             "collapsed: one image for every z; listed, not counted)", "",
+             "| model | collapsed | Spearman(i, var) | first/last group, per dim | "
+             "first/last group, §9 metric |", "|---|---|---|---|---|"]
+    for model in dict.fromkeys(k.rsplit("_seed", 1)[0] for k in results):
+        runs = {k: r for k, r in results.items() if k.rsplit("_seed", 1)[0] == model}
+        ok = {k: r for k, r in runs.items() if max(r["group_variability"]) >= COLLAPSED}
+        gone = [k.rsplit("_seed", 1)[1] for k in runs if k not in ok] or ["none"]
+        fmt = lambda xs, f: ", ".join(f.format(x) for x in xs)
+        lines.append(
+            f"| {model} | seed {', '.join(gone)} | "
+            f"{fmt([r['spearman_index_vs_variability'] for r in ok.values()], '{:+.2f}')} | "
+            f"{fmt([r['first_over_last_group_per_dim'] for r in ok.values()], '{:.2f}')} | "
+            f"{fmt([r['group_variability'][0] / r['group_variability'][-1] for r in ok.values()], '{:.2f}')} |")
+    return lines
 
 
 def mean_std(values):
