@@ -210,18 +210,23 @@ class DataDefaultsTest(tf.test.TestCase):
 
 class PrecisionTest(tf.test.TestCase):
 
+    def _resumed_run(self, tmp, precision):
+        """A 4-step DCGAN run in ``precision`` and the same run stopped at 2 and resumed: the
+        checkpoints must be bitwise equal; returns the resumed result and checkpoint values."""
+        kw = dict(model="dcgan", dataset="shapes", precision=precision)
+        full = helpers.tiny_run(Path(tmp) / "a", steps=4, **kw)
+        res_full = runner.train(full, helpers.tiny_model_config(full))
+        self.assertEqual(keras.config.dtype_policy().name, "float32")  # restored
+        runner.train(*(lambda c: (c, helpers.tiny_model_config(c)))(
+            helpers.tiny_run(Path(tmp) / "b", steps=2, **kw)))
+        part = helpers.tiny_run(Path(tmp) / "b", steps=4, **kw)
+        res = runner.train(part, helpers.tiny_model_config(part))
+        helpers.assert_same_checkpoints(self, res_full["checkpoint"], res["checkpoint"])
+        return res, helpers.checkpoint_values(res["checkpoint"])
+
     def test_bf16_run_trains_resumes_bitwise_and_exports_float32(self):
         with tempfile.TemporaryDirectory() as tmp:
-            kw = dict(model="dcgan", dataset="shapes", precision="bf16")
-            full = helpers.tiny_run(Path(tmp) / "a", steps=4, **kw)
-            res_full = runner.train(full, helpers.tiny_model_config(full))
-            self.assertEqual(keras.config.dtype_policy().name, "float32")  # restored
-            runner.train(*(lambda c: (c, helpers.tiny_model_config(c)))(
-                helpers.tiny_run(Path(tmp) / "b", steps=2, **kw)))
-            part = helpers.tiny_run(Path(tmp) / "b", steps=4, **kw)
-            res = runner.train(part, helpers.tiny_model_config(part))
-            helpers.assert_same_checkpoints(self, res_full["checkpoint"], res["checkpoint"])
-            values = helpers.checkpoint_values(res["checkpoint"])
+            res, values = self._resumed_run(tmp, "bf16")
             floats = {v.dtype for v in values.values() if v.dtype.kind == "f"}
             self.assertEqual(floats, {np.dtype("float32")})  # variables stay float32
             # Computed in bf16: the same run in float32 ends elsewhere.
@@ -281,16 +286,7 @@ class PrecisionTest(tf.test.TestCase):
 
     def test_fp16_run_resumes_bitwise_with_its_loss_scale(self):
         with tempfile.TemporaryDirectory() as tmp:
-            kw = dict(model="dcgan", dataset="shapes", precision="fp16")
-            full = helpers.tiny_run(Path(tmp) / "a", steps=4, **kw)
-            res_full = runner.train(full, helpers.tiny_model_config(full))
-            self.assertEqual(keras.config.dtype_policy().name, "float32")  # restored
-            runner.train(*(lambda c: (c, helpers.tiny_model_config(c)))(
-                helpers.tiny_run(Path(tmp) / "b", steps=2, **kw)))
-            part = helpers.tiny_run(Path(tmp) / "b", steps=4, **kw)
-            res = runner.train(part, helpers.tiny_model_config(part))
-            helpers.assert_same_checkpoints(self, res_full["checkpoint"], res["checkpoint"])
-            values = helpers.checkpoint_values(res["checkpoint"])
+            res, values = self._resumed_run(tmp, "fp16")
             scales = [k for k in values if "dynamic_scale" in k]
             self.assertLen(scales, 2)  # G's and D's loss scales are checkpointed
             self.assertEqual({v.dtype for v in values.values() if v.dtype.kind == "f"},

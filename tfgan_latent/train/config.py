@@ -201,6 +201,16 @@ def stored_run_config(run):
     return RunConfig(**stored_run_settings(run))
 
 
+def read_run_folder(directory, flag="from_run", expected="a run folder written by "
+                    "`tfgan-latent train`"):
+    """``(stored config.json dict, its RunConfig)`` of a run folder; errors name ``--flag``."""
+    config_path = Path(directory) / "config.json"
+    if not config_path.is_file():
+        raise ValueError(f"--{flag}={directory}: no config.json there; pass {expected}.")
+    stored = json.loads(config_path.read_text())
+    return stored, stored_run_config(stored["run"])
+
+
 def settings_differences(stored, run_cfg, model_cfg, fixed=()):
     """``["key: old -> new", ...]`` between stored settings (``to_json``'s dict) and the current
     ones, over the fields that define what is trained.

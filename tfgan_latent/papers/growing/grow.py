@@ -21,7 +21,6 @@ trained size changes the latents' scale: z is normalised over the larger size, s
 coordinates carry about 1/√2 of the length they had (the new cycle's fade adapts to it).
 """
 import dataclasses
-import json
 from pathlib import Path
 
 import keras
@@ -30,7 +29,7 @@ import tensorflow as tf
 from tfgan_latent.papers.growing import cnn
 from tfgan_latent.train import registry, runner
 from tfgan_latent.train.checkpoints import Checkpointer
-from tfgan_latent.train.config import stored_run_config
+from tfgan_latent.train.config import read_run_folder
 
 GROWABLE = ("bggan", "cggan", "lggan", "clggan")
 
@@ -47,13 +46,8 @@ def next_sizes(model, run_cfg, model_cfg):
 
 def grown_configs(from_run, out, steps, export_dir=""):
     """The finished run's ``(run_cfg, model_cfg)`` and the grown run's, checked."""
-    from_run = Path(from_run)
-    config_path = from_run / "config.json"
-    if not config_path.is_file():
-        raise ValueError(f"--from_run={from_run}: no config.json there; pass the folder of a "
-                         "finished growing run.")
-    stored = json.loads(config_path.read_text())
-    old_run = stored_run_config(stored["run"]).resolved()
+    stored, old_run = read_run_folder(from_run, expected="the folder of a finished growing run")
+    old_run = old_run.resolved()
     if old_run.model not in GROWABLE:
         raise ValueError(f"--from_run={from_run} is a --model={old_run.model} run; `grow` continues "
                          f"{', '.join(GROWABLE)} runs (bgan has no cycles).")

@@ -1,5 +1,4 @@
 """Registers ``glis``, ``r_iterative`` and ``r_separate`` with the trainer."""
-import json
 from pathlib import Path
 
 import keras
@@ -11,7 +10,7 @@ from tfgan_latent.papers.lis import config as lis_config
 from tfgan_latent.papers.lis import nets
 from tfgan_latent.papers.lis.models import GLIS, LISGenerator, RIterative, RSeparate
 from tfgan_latent.train import registry
-from tfgan_latent.train.config import stored_run_config
+from tfgan_latent.train.config import read_run_folder
 
 
 def rmsprop(cfg, model, updates_per_batch=1, run_cfg=None):
@@ -74,12 +73,7 @@ def build_r_iterative(run_cfg, cfg):
 def load_finished_run(directory, run_cfg):
     """The GAN of a finished run folder, restored from its latest checkpoint (in scope)."""
     directory = Path(directory)
-    config_path = directory / "config.json"
-    if not config_path.is_file():
-        raise ValueError(f"--from_run={directory}: no config.json there; pass a run folder "
-                         "written by `tfgan-latent train`.")
-    stored = json.loads(config_path.read_text())
-    src_run = stored_run_config(stored["run"])
+    stored, src_run = read_run_folder(directory)
     for name in ("dataset", "image_size"):
         if getattr(src_run, name) != getattr(run_cfg, name):
             raise ValueError(f"--{name}={getattr(run_cfg, name)!r} differs from the --from_run "
