@@ -62,21 +62,24 @@ class RunConfig:
     def resolved(self):
         """Fills the path defaults and validates every field."""
         tag = f"{self.model}_{self.dataset}".replace("/", "_")
-        crop, flip = self.crop, self.flip
-        if "auto" in (crop, flip):
-            from tfgan_latent.train import registry  # registry imports this module
-
-            auto_crop, auto_flip = registry.data_defaults(self.model, self.dataset)
-            crop = auto_crop if crop == "auto" else crop
-            flip = auto_flip if flip == "auto" else flip
         cfg = dataclasses.replace(
-            self,
+            self.data_resolved(),
             out=self.out or str(Path("runs") / tag),
             export_dir=self.export_dir or str(Path("saved_models") / tag),
-            crop=crop, flip=flip,
         )
         cfg.validate()
         return cfg
+
+    def data_resolved(self):
+        """This config with ``--crop`` / ``--flip`` "auto" replaced by the model's paper settings
+        (``registry.data_defaults``); what is stored and compared on resume."""
+        if "auto" not in (self.crop, self.flip):
+            return self
+        from tfgan_latent.train import registry  # registry imports this module
+
+        crop, flip = registry.data_defaults(self.model, self.dataset)
+        return dataclasses.replace(self, crop=crop if self.crop == "auto" else self.crop,
+                                   flip=flip if self.flip == "auto" else self.flip)
 
     def toy_params(self):
         """Keyword arguments for the 2-D samplers (only those the user changed)."""
@@ -174,7 +177,8 @@ def check_common_ranges(cfg, defaults):
 
 
 def to_json(run_cfg, model_cfg):
-    return {"run": dataclasses.asdict(run_cfg), "model": dataclasses.asdict(model_cfg)}
+    return {"run": dataclasses.asdict(run_cfg.data_resolved()),
+            "model": dataclasses.asdict(model_cfg)}
 
 
 def write_config(path, run_cfg, model_cfg):
