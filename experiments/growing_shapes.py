@@ -186,20 +186,29 @@ def write_report(results):
     (out / "results.md").write_text("\n".join(lines))
 
 
-# A run whose every group variability (per-pixel std) is below this gives about one image for
-# every z: collapsed runs measured 0.005-0.012, all others >= 0.079 in their largest group.
+# Failed runs, listed and not counted: every group variability (per-pixel std) below COLLAPSED
+# (about one image for every z: such runs measured 0.005-0.012, all others >= 0.079 in their
+# largest group), or a final shapes FID at 32 px above DIVERGED (degenerate images: such runs
+# measured 582-714, all others <= 132).
 COLLAPSED = 0.03
+DIVERGED = 300.0
+
+
+def failed(r):
+    return (max(r["group_variability"]) < COLLAPSED
+            or r.get("quality", [{}])[-1].get("32", {}).get("fid", 0.0) > DIVERGED)
 
 
 def order_summary(results):
     """Per model: §7.2's ordering numbers of every seed, collapsed seeds named, not counted."""
-    lines = ["", f"## §7.2 order per model (seeds whose group variability stays below {COLLAPSED} "
-             "collapsed: one image for every z; listed, not counted)", "",
-             "| model | collapsed | Spearman(i, var) | first/last group, per dim | "
+    lines = ["", f"## §7.2 order per model (failed seeds, listed and not counted: group variability "
+             f"below {COLLAPSED} in every group, i.e. one image for every z, or a final shapes FID "
+             f"at 32 px above {DIVERGED:g})", "",
+             "| model | failed | Spearman(i, var) | first/last group, per dim | "
              "first/last group, §9 metric |", "|---|---|---|---|---|"]
     for model in dict.fromkeys(k.rsplit("_seed", 1)[0] for k in results):
         runs = {k: r for k, r in results.items() if k.rsplit("_seed", 1)[0] == model}
-        ok = {k: r for k, r in runs.items() if max(r["group_variability"]) >= COLLAPSED}
+        ok = {k: r for k, r in runs.items() if not failed(r)}
         gone = [k.rsplit("_seed", 1)[1] for k in runs if k not in ok] or ["none"]
         fmt = lambda xs, f: ", ".join(f.format(x) for x in xs)
         lines.append(
