@@ -165,7 +165,8 @@ def shapes():
 def write_shapes_report(rows):
     lines = [f"# LIS on shapes 32x32: broken share per module count k (App. I, Figs. 6, 11-13)", "",
              f"Command: `python experiments/lis_toy.py --parts=shapes --seeds={FLAGS.seeds} "
-             f"--shapes_steps={FLAGS.shapes_steps} --shapes_settings={','.join(FLAGS.shapes_settings)}` "
+             f"--shapes_steps={FLAGS.shapes_steps} --shapes_settings={','.join(FLAGS.shapes_settings)} "
+             f"--shapes_lr={FLAGS.shapes_lr:g} --out={FLAGS.out}` "
              f"(batch 32, RMSprop {FLAGS.shapes_lr:g} constant, App. J nets at 32 px, nfeature 32, "
              f"N_z 256; {FLAGS.shapes_samples} fixed latents per k). Broken % = 100 − evaluate's "
              "on-manifold % (its threshold passes ≥ 99 % of real images).", "",
