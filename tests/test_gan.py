@@ -140,6 +140,18 @@ class ReplicaTest(tf.test.TestCase):
                                                     exact=False, rtol=1e-4, atol=1e-5)
 
 
+class RegistrationTest(tf.test.TestCase):
+
+    def test_base_and_variant_classes_resolve_to_themselves(self):
+        """Saved .keras files name their classes: each must resolve back to itself."""
+        from tfgan_latent.models.gan import TrainedModel
+
+        for cls in (TrainedModel, GAN, variants.DCGAN, variants.WGANGP):
+            name = keras.saving.get_registered_name(cls)
+            self.assertEqual(name, f"tfgan_latent>{cls.__name__}")
+            self.assertIs(keras.saving.get_registered_object(name), cls)
+
+
 class InputAndConfigTest(tf.test.TestCase):
 
     def test_wrong_latent_shape_names_z(self):

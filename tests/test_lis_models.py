@@ -257,6 +257,13 @@ class GLISTest(tf.test.TestCase):
             self.assertAllClose(logs["g_loss"], adversarial + sim, rtol=1e-4, atol=1e-6)
         self.assertGreater(len(seen), 1)  # the early stop varies K
 
+    def test_every_model_class_is_registered(self):
+        """Saved .keras files name their classes: each must resolve back to itself."""
+        for cls in (LISGenerator, GLIS, RIterative, RefinedGenerator, RSeparate):
+            name = keras.saving.get_registered_name(cls)
+            self.assertEqual(name, f"tfgan_latent>{cls.__name__}")
+            self.assertIs(keras.saving.get_registered_object(name), cls)
+
     def test_wrapping_any_generator_and_bad_inputs(self):
         with self.assertRaisesRegex(ValueError, "`generator` must be an LISGenerator"):
             GLIS(nets.wn_mlp(4, 2, 8, 1), nets.wn_mlp(2, 1, 8, 1), latent_dim=4)

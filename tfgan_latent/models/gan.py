@@ -84,9 +84,6 @@ def unit_norm(z, block=None):
     return z
 
 
-
-@keras.saving.register_keras_serializable(package="tfgan_latent")
-
 def loss_scaled(optimizer):
     """``optimizer`` wrapped in ``keras.optimizers.LossScaleOptimizer`` (dynamic scale, Keras's
     defaults: 2^15, halved on a non-finite step, doubled after 2000 finite ones) while the
@@ -97,6 +94,7 @@ def loss_scaled(optimizer):
     return optimizer
 
 
+@keras.saving.register_keras_serializable(package="tfgan_latent")
 class TrainedModel(NestedModelsConfig, keras.Model):
     """What the trainer needs of any model it fits: step, NaN guard, trackers, seeds, hooks.
 

@@ -209,15 +209,20 @@ PLOTTED = ("on_manifold_percent", "modes", "mode_kl", "fid", "kid", "ms_ssim", "
            "recall", "fid_inception", "inception_score", "hq_percent")
 
 
+def eval_records(metrics_path):
+    """The eval records of metrics.jsonl by step, the last one per step (a resumed run may
+    score a step again)."""
+    records = [json.loads(line) for line in Path(metrics_path).read_text().splitlines()
+               if line.strip()]
+    by_step = {r["step"]: r for r in records if any(k.startswith("eval/") for k in r)}
+    return [by_step[step] for step in sorted(by_step)]
+
+
 def plot_eval_history(metrics_path, plot_path):
     """One panel per evaluated metric over steps, from the eval records of metrics.jsonl."""
     from tfgan_latent.train.samples import plt
 
-    records = [json.loads(line) for line in Path(metrics_path).read_text().splitlines()
-               if line.strip()]
-    # The last record per step: a resumed run may score a step again.
-    by_step = {r["step"]: r for r in records if any(k.startswith("eval/") for k in r)}
-    records = [by_step[step] for step in sorted(by_step)]
+    records = eval_records(metrics_path)
     keys = [k for k in PLOTTED if any(f"eval/{k}" in r for r in records)]
     if not keys:
         return None

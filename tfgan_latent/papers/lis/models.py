@@ -230,24 +230,18 @@ def _check_torch_rmsprop(name, optimizer):
         )
 
 
-@_register
 def plot_module_curves(metrics_path, plot_path, num_modules):
     """App. I, Fig. 27 from a run's eval records: (a) ``L_R`` per module, (b) G's loss per
     z'_k, (c) D's loss on real images and per z'_k; None when no record has them."""
+    from tfgan_latent.train.callbacks import eval_records
     from tfgan_latent.train.samples import plt
 
-    metrics_path = Path(metrics_path)
-    if not metrics_path.exists():
+    if not Path(metrics_path).exists():
         return None
-    by_step = {}
-    for line in metrics_path.read_text().splitlines():
-        record = json.loads(line) if line.strip() else {}
-        if "eval/lis_g_loss_0" in record:
-            by_step[record["step"]] = record  # the last record per step (a resume may redo one)
-    if not by_step:
+    records = [r for r in eval_records(metrics_path) if "eval/lis_g_loss_0" in r]
+    if not records:
         return None
-    steps = sorted(by_step)
-    records = [by_step[s] for s in steps]
+    steps = [r["step"] for r in records]
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
     panels = (("(a) L_R per module", [(f"module {k}", f"lis_similarity_{k}")
                                       for k in range(1, num_modules + 1)]),
@@ -271,6 +265,7 @@ def plot_module_curves(metrics_path, plot_path, num_modules):
     return Path(plot_path)
 
 
+@_register
 class RIterative(GAN):
     """R-iterative: G, D and a reverser R trained together on chains z -> x_0 -> R -> x_1 ...
 
