@@ -164,6 +164,8 @@ def make_dataset(
     batch_size = _check_int(batch_size, "batch_size", 1, "a positive integer")
     seed = _check_int(seed, "seed", -(2**63), "an integer")
     start_step = _check_int(start_step, "start_step", 0, "a non-negative integer")
+    # A crop of the set (fails early on a crop name the set does not have).
+    box = crop_box(name, DEFAULT_CELEBA_CROP if crop is None and name == "celeb_a" else crop)
 
     if name in TOY_DATASETS:
         params = dict(toy_params or {})
@@ -189,7 +191,6 @@ def make_dataset(
                 images, batch_size=batch_size, seed=seed, start_step=start_step
             )
         elif name in IN_MEMORY_TFDS:
-            box = crop_box(name, crop)  # fail early on a bad crop name
             raw = load_tfds_uint8(name, data_dir=data_dir, download=download)
 
             def to_float(batch):
@@ -199,7 +200,6 @@ def make_dataset(
                 raw, batch_size=batch_size, seed=seed, start_step=start_step, transform=to_float
             )
         else:
-            box = crop_box(name, DEFAULT_CELEBA_CROP if crop is None and name == "celeb_a" else crop)
             dataset = (
                 load_tfds_images(
                     name, image_size=image_size, data_dir=data_dir, download=download, crop=box
@@ -215,8 +215,6 @@ def make_dataset(
             raise ValueError(f"flip applies to image sets, not the point set {name!r}.")
         dataset = tf.data.Dataset.zip((tf.data.Dataset.counter(start=start_step), dataset)).map(
             lambda step, batch: _flip(batch, seed, step))
-    elif name in TOY_DATASETS or name == "shapes":
-        crop_box(name, crop)  # only "none" / None: a crop of another set is an error
 
     options = tf.data.Options()
     options.deterministic = True

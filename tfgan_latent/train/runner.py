@@ -367,7 +367,7 @@ def fixed_real_examples(run_cfg, n):
 def _dataset(run_cfg, batch_size, start_step, seed=None, flip=None):
     """The run's data stream (``--flip``, resolved, unless ``flip`` says otherwise: the fixed
     real examples of previews and scores are the data set's own images, unflipped)."""
-    run_cfg = run_cfg.resolved()  # --crop / --flip "auto": the model's paper settings
+    run_cfg = run_cfg.data_resolved()  # --crop / --flip "auto": the model's paper settings
     return data.make_dataset(
         run_cfg.dataset, batch_size=batch_size, seed=run_cfg.seed if seed is None else seed,
         start_step=start_step, image_size=run_cfg.image_size, data_dir=run_cfg.data_dir or None,

@@ -68,7 +68,9 @@ def grown_configs(from_run, out, steps, export_dir=""):
     old_plan = cnn.growth_plan(old_run.model, old_run.image_size, old_cfg.latent_dim, old_cfg.top,
                                old_cfg.extra_cycles)
     new_plan = cnn.growth_plan(new_run.model, size, latent, top, extra)
-    assert new_plan[:-1] == old_plan, "the earlier cycles' architectures must be unchanged"
+    if new_plan[:-1] != old_plan:  # next_sizes keeps them; a guard against a future change
+        raise ValueError(f"--from_run={from_run}: growing it would change its earlier cycles' "
+                         "architectures.")
     return old_run, old_cfg, new_run, new_cfg
 
 
