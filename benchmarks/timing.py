@@ -18,6 +18,9 @@ def define_flags(steps, reps):
 def interleaved_step_times(models, data, steps, reps):
     """``{key: [seconds per step, one per repetition]}`` for ``{key: compiled model}``.
 
+    ``data``: one dataset for every model, or ``{key: dataset}`` (a model may appear under
+    several keys, e.g. fed by different pipelines).
+
     Each model's compiled train step is called ``steps`` times per repetition on its own
     iterator over ``data`` (no ``fit`` setup, callbacks or iterator creation in the timed
     window; the last step's logs are read back, so the time covers the work). Repetitions
@@ -27,7 +30,7 @@ def interleaved_step_times(models, data, steps, reps):
     runs = {}
     for key, model in models.items():
         model.make_train_function()  # what fit calls per step (Keras 3: returns an Optional)
-        runs[key] = (model.train_function, iter(data))
+        runs[key] = (model.train_function, iter(data[key] if isinstance(data, dict) else data))
     times = {key: [] for key in models}
     for rep in range(reps + 1):
         for key, (step, iterator) in runs.items():

@@ -96,7 +96,7 @@ class CliTest(tf.test.TestCase):
                               config["model"]["latent_dim"], config["model"]["g_lr"],
                               config["model"]["d_lr"]),
                              ("dcgan", "shapes", 32, 32, 16, 2, 8, 5e-4, 5e-4))
-            # --steps=2 is no multiple of the demo's 10 steps per execution: it falls back to 1.
+            # Automatic steps per execution: --steps=2 with --log_every=1 allows only 1.
             self.assertEqual(config["run"]["steps_per_execution"], 1)
             self.assertIn("samples: ", demo.stdout)
             scores = json.loads(demo.stdout.split("scores at step 2: ")[1].splitlines()[0])

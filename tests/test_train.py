@@ -485,3 +485,65 @@ class StorageFailureTest(tf.test.TestCase, parameterized.TestCase):
 
 if __name__ == "__main__":
     tf.test.main()
+
+
+class AutoStepsPerExecutionTest(tf.test.TestCase):
+    """``--steps_per_execution=0`` (the default) picks k per the rule; runs match k = 1 bitwise."""
+
+    def test_choice_by_hand(self):
+        cases = (  # (run settings, stage ends, checkpoint steps, expected k), gcds by hand
+            (dict(dataset="ring8", steps=2000, log_every=50), (), (), 25),  # gcd 50, cap 25
+            (dict(dataset="shapes", steps=2000, log_every=50), (), (), 10),  # cap 10
+            (dict(dataset="ring8", steps=2000, log_every=40), (), (), 20),  # gcd 40: 20 <= 25
+            (dict(dataset="ring8", steps=90, log_every=45), (), (), 15),  # gcd 45: 15
+            (dict(dataset="ring8", steps=2000, log_every=50), (300,), (), 25),  # gcd 50
+            (dict(dataset="ring8", steps=2000, log_every=50), (330,), (), 10),  # gcd 10
+            (dict(dataset="ring8", steps=2000, log_every=50), (4000,), (), 25),  # end after steps
+            (dict(dataset="ring8", steps=2000, log_every=50), (), (1000, 1030), 10),  # resume 1030
+            (dict(dataset="shapes", steps=7, log_every=7), (), (), 7),
+            (dict(dataset="shapes", steps=22, log_every=11), (), (), 1),  # 11 > cap, prime
+            (dict(dataset="ring8", steps=2000, log_every=50, distribute="mirrored"), (), (), 1),
+        )
+        for settings, ends, saved, expected in cases:
+            with self.subTest(**settings, ends=ends, saved=saved):
+                run = RunConfig(**settings)
+                self.assertEqual(runner.auto_steps_per_execution(run, ends, saved), expected)
+
+    def _same_as_one_step_calls(self, make):
+        """Trains ``make(tmp, steps_per_execution)`` with 0 and 1; returns the chosen k."""
+        with tempfile.TemporaryDirectory() as tmp:
+            results = {}
+            for spe in (0, 1):
+                run, model_cfg = make(Path(tmp) / str(spe), spe)
+                results[spe] = runner.train(run, model_cfg)
+            helpers.assert_same_checkpoints(self, results[0]["checkpoint"], results[1]["checkpoint"])
+            logs = {spe: [{k: v for k, v in json.loads(l).items() if k != "steps_per_sec"} for l in
+                          (Path(r["out"]) / "metrics.jsonl").read_text().splitlines()]
+                    for spe, r in results.items()}
+            self.assertEqual(logs[0], logs[1])
+            stored = json.loads((Path(results[0]["out"]) / "config.json").read_text())
+            return stored["run"]["steps_per_execution"], logs[0]
+
+    def test_toy_run_uses_k_and_matches_bitwise(self):
+        def make(tmp, spe):
+            run = helpers.tiny_run(tmp, model="dcgan", steps=40, log_every=20, sample_every=20,
+                                   checkpoint_every=20, steps_per_execution=spe)
+            return run, helpers.tiny_model_config(run)
+
+        k, logs = self._same_as_one_step_calls(make)
+        self.assertEqual(k, 20)
+        self.assertEqual([r["step"] for r in logs], [20, 40])
+
+    def test_stage_end_off_the_log_grid_bounds_k(self):
+        from tests.test_growing_train import growing_run  # clggan, 2 cycles at 8 px
+
+        def make(tmp, spe):
+            return growing_run(tmp, steps=24, log_every=6, checkpoint_every=6, sample_every=24,
+                               steps_per_execution=spe)
+
+        run, model_cfg = make("/unused", 0)
+        ends = [s.end_step for s in registry.model_stages(run, model_cfg)]
+        self.assertEqual(ends, [8, 24])  # the thesis's epochs 4/8 of 24 steps: cycle 1 ends at 8
+        k, logs = self._same_as_one_step_calls(make)
+        self.assertEqual(k, 2)  # gcd(24, 6, 8)
+        self.assertEqual([r["step"] for r in logs], [6, 8, 12, 18, 24])

@@ -36,7 +36,11 @@ class RunConfig:
     sample_every: int = 500
     checkpoint_every: int = 500
     keep_checkpoints: int = 3
-    steps_per_execution: int = 1
+    # Training steps per compiled call; 0 = automatic (runner.auto_steps_per_execution: the
+    # largest divisor of --steps, --log_every, stage ends and the resume step up to
+    # AUTO_EXECUTION_CAP; 1 under a strategy). Logs, checkpoints and the NaN guard work at log
+    # steps, which every choice divides, and the trajectory is the same bitwise.
+    steps_per_execution: int = 0
     data_dir: str = ""
     download: bool = False
     # Crop name of the data set (tfgan_latent.data.crop_names: celeb_a's CELEBA_CROPS, cifar10's
@@ -81,6 +85,11 @@ class RunConfig:
         return dataclasses.replace(self, crop=crop if self.crop == "auto" else self.crop,
                                    flip=flip if self.flip == "auto" else self.flip)
 
+    @property
+    def execution_steps(self):
+        """``steps_per_execution`` for ``compile`` (automatic 0, unresolved outside ``train``: 1)."""
+        return self.steps_per_execution or 1
+
     def toy_params(self):
         """Keyword arguments for the 2-D samplers (only those the user changed)."""
         params = {}
@@ -92,18 +101,22 @@ class RunConfig:
 
     def validate(self):
         for name in ("steps", "batch_size", "image_size", "log_every", "sample_every",
-                     "checkpoint_every", "keep_checkpoints", "steps_per_execution", "num_images"):
+                     "checkpoint_every", "keep_checkpoints", "num_images"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"--{name} must be a positive integer, got {value!r}.")
+        spe = self.steps_per_execution
+        if not isinstance(spe, int) or isinstance(spe, bool) or spe < 0:
+            raise ValueError(f"--steps_per_execution must be a non-negative integer (0: automatic), "
+                             f"got {spe!r}.")
         if (not isinstance(self.eval_every, int) or isinstance(self.eval_every, bool)
                 or self.eval_every < 0):
             raise ValueError(f"--eval_every must be a non-negative integer, got {self.eval_every!r}.")
         if not isinstance(self.eval_samples, int) or not 10 <= self.eval_samples <= 100_000:
             raise ValueError(f"--eval_samples must be an integer in [10, 100000], got "
                              f"{self.eval_samples!r}.")
-        for name in ("log_every", "steps"):
-            if getattr(self, name) % self.steps_per_execution:
+        for name in ("log_every", "steps") if spe else ():
+            if getattr(self, name) % spe:
                 raise ValueError(
                     f"--{name}={getattr(self, name)} must be a multiple of --steps_per_execution="
                     f"{self.steps_per_execution} (a compiled call runs that many steps at once).")

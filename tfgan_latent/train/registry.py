@@ -185,7 +185,7 @@ def compile_gan(gan, run_cfg, cfg):
     gan.compile(
         g_optimizer=adam(cfg.g_lr, cfg),
         d_optimizer=adam(cfg.d_lr, cfg),
-        steps_per_execution=run_cfg.steps_per_execution,
+        steps_per_execution=run_cfg.execution_steps,
     )
     return gan
 

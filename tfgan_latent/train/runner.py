@@ -2,7 +2,9 @@
 import contextlib
 import dataclasses
 import json
+import math
 import os
+import re
 from pathlib import Path
 
 import keras
@@ -31,6 +33,38 @@ def _segments(start, total, every):
     if s < total:
         segs.append((s, total - s, total - s))
     return segs
+
+
+# Largest automatic steps_per_execution per data kind: a 2-D step takes about a millisecond, so
+# the per-call overhead of `fit` (callbacks, the host loop) is a large share of it; an image step
+# takes tens of milliseconds and more, where 10 already makes that share small.
+AUTO_EXECUTION_CAP = {"points": 25, "images": 10}
+
+
+def auto_steps_per_execution(run_cfg, stage_ends=(), resume_steps=()):
+    """``--steps_per_execution=0``'s choice: the largest k <= ``AUTO_EXECUTION_CAP`` that divides
+    ``--steps``, ``--log_every``, every stage end before ``--steps`` and every step a run may
+    resume from (its checkpoints), so every ``fit`` epoch (a log interval, cut at stage ends) is
+    a whole number of compiled calls. Logs, samples, evaluations, checkpoints and the NaN guard
+    all act at log steps, so they are unchanged, and the trajectory is the same bitwise. Under a
+    strategy: 1 (the multi-step function is not tested there)."""
+    if run_cfg.distribute != "none":
+        return 1
+    common = math.gcd(run_cfg.steps, run_cfg.log_every,
+                      *(e for e in stage_ends if e < run_cfg.steps), *resume_steps)
+    cap = AUTO_EXECUTION_CAP[data.dataset_kind(run_cfg.dataset)]
+    return max(k for k in range(1, cap + 1) if common % k == 0)
+
+
+def resolve_steps_per_execution(run_cfg, model_cfg, ckpt_dir):
+    """``run_cfg`` with an automatic (0) ``steps_per_execution`` replaced by its choice."""
+    if run_cfg.steps_per_execution:
+        return run_cfg
+    ends = [stage.end_step for stage in registry.model_stages(run_cfg, model_cfg)]
+    saved = [int(m.group(1)) for p in Path(ckpt_dir).rglob("ckpt-*.index")
+             if (m := re.fullmatch(r"ckpt-(\d+)\.index", p.name))]
+    return dataclasses.replace(
+        run_cfg, steps_per_execution=auto_steps_per_execution(run_cfg, ends, saved))
 
 
 def resolve_model_config(run_cfg, overrides=None):
@@ -210,6 +244,7 @@ def _train_locked(run_cfg, model_cfg, out, chief):
             f"--batch_size={run_cfg.batch_size} must be divisible by the {replicas} replicas."
         )
     ckpt_dir, config_path = out / "checkpoints", out / "config.json"
+    run_cfg = resolve_steps_per_execution(run_cfg, model_cfg, ckpt_dir)
     fixed = registry.get_model_spec(run_cfg.model).resume_fixed(model_cfg)
     if config_path.exists() and ckpt_dir.exists() and any(ckpt_dir.iterdir()):
         config_lib.check_resume_compatible(config_path, run_cfg, model_cfg, fixed)

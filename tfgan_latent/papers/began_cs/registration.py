@@ -28,7 +28,7 @@ def build_began(run_cfg, cfg):
                   latent_distribution=cfg.latent_distribution, reuse_latents=cfg.reuse_latents,
                   seed=run_cfg.seed, name=run_cfg.model)
     model.compile(g_optimizer=_adam(cfg.g_lr, cfg), d_optimizer=_adam(cfg.d_lr, cfg),
-                  steps_per_execution=run_cfg.steps_per_execution)
+                  steps_per_execution=run_cfg.execution_steps)
     return model
 
 

@@ -55,7 +55,7 @@ def grown_configs(from_run, out, steps, export_dir=""):
     old_cfg = spec.config_cls(**stored["model"])
     if not isinstance(steps, int) or isinstance(steps, bool) or steps < 2:
         raise ValueError(f"--steps must be an integer >= 2 (the new cycle's steps), got {steps!r}.")
-    if steps % old_run.steps_per_execution:
+    if old_run.steps_per_execution and steps % old_run.steps_per_execution:
         raise ValueError(f"--steps={steps} must be a multiple of the run's --steps_per_execution="
                          f"{old_run.steps_per_execution}.")
     done = old_cfg.schedule_total(old_run.steps)

@@ -46,7 +46,7 @@ def build_mlp_growing(run_cfg, cfg):
         latent_distribution=cfg.latent_distribution, seed=run_cfg.seed,
     )
     gan.compile(g_optimizer=rmsprop(cfg), d_optimizer=rmsprop(cfg),
-                steps_per_execution=run_cfg.steps_per_execution)
+                steps_per_execution=run_cfg.execution_steps)
     return gan
 
 
@@ -108,7 +108,7 @@ def cycle_stages(model):
                                  latent_batch_size=run_cfg.batch_size,
                                  latent_dim=cfg.latent_dim, gp_weight=cfg.gp_weight, seed=run_cfg.seed)
                 gan.compile(g_optimizer=adam(cfg), d_optimizer=adam(cfg),
-                            steps_per_execution=run_cfg.steps_per_execution)
+                            steps_per_execution=run_cfg.execution_steps)
                 return gan
             return build_cycle
 

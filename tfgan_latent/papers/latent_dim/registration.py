@@ -35,14 +35,14 @@ def build_wgan_gp(run_cfg, cfg):
                           latent_distribution=cfg.latent_distribution, gp_weight=cfg.gp_weight,
                           seed=run_cfg.seed)
     gan.compile(g_optimizer=_adam(cfg.g_lr, cfg), d_optimizer=_adam(cfg.d_lr, cfg),
-                steps_per_execution=run_cfg.steps_per_execution)
+                steps_per_execution=run_cfg.execution_steps)
     return gan
 
 
 def build_ae(run_cfg, cfg):
     decoder, encoder = _image_nets(run_cfg, cfg, cfg.latent_dim)
     model = Autoencoder(encoder, decoder, loss="l2", noise="none", seed=run_cfg.seed, name="ae")
-    model.compile(optimizer=_adam(cfg.lr, cfg), steps_per_execution=run_cfg.steps_per_execution)
+    model.compile(optimizer=_adam(cfg.lr, cfg), steps_per_execution=run_cfg.execution_steps)
     return model
 
 

@@ -52,7 +52,7 @@ def build_glis(run_cfg, cfg):
     gan = GLIS(g, d, lambda_r=cfg.lambda_r, latent_dim=cfg.latent_dim, seed=run_cfg.seed)
     gan.compile(g_optimizer=rmsprop(cfg, "glis", run_cfg=run_cfg),
                 d_optimizer=rmsprop(cfg, "glis", run_cfg=run_cfg),
-                steps_per_execution=run_cfg.steps_per_execution)
+                steps_per_execution=run_cfg.execution_steps)
     return gan
 
 
@@ -66,7 +66,7 @@ def build_r_iterative(run_cfg, cfg):
     gan.compile(g_optimizer=rmsprop(cfg, "r_iterative", n + 1),
                 d_optimizer=rmsprop(cfg, "r_iterative", n + 1),
                 r_optimizer=rmsprop(cfg, "r_iterative", n),
-                steps_per_execution=run_cfg.steps_per_execution)
+                steps_per_execution=run_cfg.execution_steps)
     return gan
 
 
@@ -100,7 +100,7 @@ def build_r_separate(run_cfg, cfg):
     gan = RSeparate(src.generator, src.discriminator, r, latent_dim=src.latent_dim,
                     latent_distribution=src.latent_distribution, seed=run_cfg.seed)
     gan.compile(r_optimizer=rmsprop(cfg, "r_separate"),
-                steps_per_execution=run_cfg.steps_per_execution)
+                steps_per_execution=run_cfg.execution_steps)
     return gan
 
 

@@ -31,7 +31,7 @@ def build_dae(run_cfg, cfg):
                         seed=run_cfg.seed, name="dae")
     model.compile(optimizer=keras.optimizers.Adam(cfg.lr, beta_1=cfg.beta_1, beta_2=cfg.beta_2,
                                                   epsilon=cfg.adam_epsilon),
-                  steps_per_execution=run_cfg.steps_per_execution)
+                  steps_per_execution=run_cfg.execution_steps)
     return model
 
 
