@@ -60,6 +60,7 @@ flags.DEFINE_integer("reps", 3, "timed repetitions per case (after one warm-up)"
 flags.DEFINE_integer("toy_steps", 200, "steps per timed repetition of the toy case")
 flags.DEFINE_enum("bf16", "auto", ["auto", "on", "off"], "also time the bf16 steps")
 flags.DEFINE_integer("wgan_steps", 2, "steps per timed repetition of the WGAN-GP case")
+flags.DEFINE_bool("steps_table", True, "time the steps against PyTorch (the first table)")
 flags.DEFINE_bool("xla", True, "time each float32 case with jit_compile=True against without")
 flags.DEFINE_bool("pipeline", True, "time the DCGAN step fed by tf.data against a constant batch")
 flags.DEFINE_bool("fit", True, "time the toy run through train() (spe 1 vs auto)")
@@ -408,7 +409,9 @@ def papers_table():
     """Runs each per-paper benchmark as it is and prints its setup and ratio lines (their own
     result files are left alone: ``--out`` goes to a temporary folder). ``began_oneshot`` needs a
     trained BEGAN-CS run: ``--began_run``, else one is trained here first (``--began_steps``,
-    16 px ``shapes``, the model's paper defaults)."""
+    16 px ``shapes``, width 8 and Adam 5e-4: the settings of ``experiments/began_cs.py``'s
+    shapes runs, ``experiments/results/began_cs/shapes16.md``; the paper's width 128 takes
+    minutes per thousand steps on 2 cores)."""
     import os
     import subprocess
     import sys
@@ -422,6 +425,7 @@ def papers_table():
             began_run = f"{tmp}/began_cs"
             train = [sys.executable, "-m", "tfgan_latent", "train", "--model=began_cs",
                      "--dataset=shapes", "--image_size=16", f"--steps={FLAGS.began_steps}",
+                     "--width=8", "--g_lr=5e-4", "--d_lr=5e-4",
                      f"--log_every={FLAGS.began_steps}", f"--sample_every={FLAGS.began_steps}",
                      f"--checkpoint_every={FLAGS.began_steps}", f"--out={began_run}",
                      f"--export_dir={tmp}/began_export", "--verbose=0"]
@@ -471,9 +475,12 @@ def main(argv):
                    FLAGS.steps, True, False),
                   ("wgan_gp64 bf16", lambda: ours_wgan_gp("bf16"), torch_wgan_gp,
                    wgan_gp_flops(), FLAGS.wgan_steps, True, True)]
-    print(f"\n| case | ours ms/step (min-max) | PyTorch eager ms/step (min-max) | GFLOP/step | "
-          "ours % of TF matmul rate | PyTorch % of its matmul rate | PyTorch / ours |")
-    print("|---|---|---|---|---|---|---|")
+    if not FLAGS.steps_table:
+        cases = []
+    else:
+        print(f"\n| case | ours ms/step (min-max) | PyTorch eager ms/step (min-max) | GFLOP/step "
+              "| ours % of TF matmul rate | PyTorch % of its matmul rate | PyTorch / ours |")
+        print("|---|---|---|---|---|---|---|")
     for name, ours, reference, flops, steps, use_bf16, wgan_gp in cases:
         a = time_ours(ours, steps, FLAGS.reps)
         b = time_torch(reference, steps, FLAGS.reps, bf16=use_bf16, wgan_gp=wgan_gp)
@@ -483,7 +490,7 @@ def main(argv):
               f"{mb * 1e3:.2f} ({min(b) * 1e3:.2f}-{max(b) * 1e3:.2f}) | {flops / 1e9:.3f} | "
               f"{100 * flops / ma / tf_rate:.0f} % | {100 * flops / mb / torch_rate:.0f} % | "
               f"**{mb / ma:.2f}×** |", flush=True)
-    if not bf16:
+    if FLAGS.steps_table and not bf16:
         print(f"\nbf16 not timed: the CPU has no AMX / AVX512_BF16 (TensorFlow emulates bf16 "
               "there; benchmarks/precision.py measured 14× slower); pass --bf16=on to time it.")
     if FLAGS.xla:
