@@ -7,6 +7,7 @@ from tfgan_latent.layers.fading import (
     coarsen_real_images,
     fade_real_images,
 )
+from tfgan_latent.layers.fused_batch_norm import FusedBatchNormalization
 from tfgan_latent.layers.lis_module import LISChain, LISModule, early_stop_probabilities
 from tfgan_latent.layers.minibatch_stddev import MinibatchStddev
 from tfgan_latent.layers.tprelu import TPReLU
@@ -17,6 +18,7 @@ from tfgan_latent.layers.weight_norm import (
 )
 
 __all__ = [
+    "FusedBatchNormalization",
     "TPReLU",
     "WeightNormDense",
     "WeightNormConv2D",

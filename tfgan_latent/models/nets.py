@@ -11,6 +11,7 @@ import keras
 from keras import layers
 
 from tfgan_latent.checks import positive_int, positive_ints
+from tfgan_latent.layers.fused_batch_norm import FusedBatchNormalization
 
 _SIZES = (16, 32, 64, 128, 256)
 NORMALIZATIONS = ("batch", "layer", "none")
@@ -42,7 +43,9 @@ def _norm(kind, name):
     if kind == "batch":
         # Per-replica batch statistics under a strategy (Keras's synchronized=True hit a
         # collective-ordering error with MirroredStrategy on TF 2.21 CPU in our tests).
-        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+        # The fused training pass (tfgan_latent.layers.fused_batch_norm): same math and
+        # variables as Keras's layer, one kernel instead of a dozen elementwise ops.
+        return FusedBatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
     if kind == "layer":
         return layers.LayerNormalization(name=name)
     return None

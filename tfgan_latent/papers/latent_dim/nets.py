@@ -17,6 +17,8 @@ import math
 import keras
 from keras import layers
 
+from tfgan_latent.layers.fused_batch_norm import FusedBatchNormalization
+
 _SIZES = (16, 32, 64, 128)
 
 
@@ -43,15 +45,15 @@ def resize_generator(latent_dim, image_size=64, channels=3, width=128, kernel_si
     x = z = keras.Input((latent_dim,), name="z")
     x = layers.Dense(4 * 4 * top, name="dense")(x)
     if dense_norm == "unit":
-        x = layers.BatchNormalization(name="dense_bn")(x)
+        x = FusedBatchNormalization(name="dense_bn")(x)
     x = layers.Reshape((4, 4, top))(x)
     if dense_norm == "channel":
-        x = layers.BatchNormalization(name="dense_bn")(x)
+        x = FusedBatchNormalization(name="dense_bn")(x)
     x = layers.ReLU()(x)
     for i in range(n):
         x = layers.UpSampling2D(2, interpolation="nearest", name=f"resize{i}")(x)
         x = layers.Conv2D(top // 2 ** (i + 1), kernel_size, padding="same", name=f"conv{i}")(x)
-        x = layers.BatchNormalization(name=f"bn{i}")(x)
+        x = FusedBatchNormalization(name=f"bn{i}")(x)
         x = layers.ReLU()(x)
     out = layers.Conv2D(channels, kernel_size, padding="same", activation="tanh", name="output")(x)
     return keras.Model(z, out, name=name)

@@ -18,6 +18,7 @@ import math
 import keras
 from keras import layers
 
+from tfgan_latent.layers.fused_batch_norm import FusedBatchNormalization
 from tfgan_latent.models import nets
 
 FEATURE_LAYER = "representative_feature"
@@ -59,11 +60,11 @@ def dae_decoder(image_size, channels, width=64, kernel_size=5, code_channels=8, 
     top = width * 2 ** max(stages - 2, 0)
     init = lambda: nets.initializer(preset_init(preset))
     x = layers.Conv2D(top, 1, kernel_initializer=init(), name="entry")(code)
-    x = layers.ReLU()(layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name="entry_bn")(x))
+    x = layers.ReLU()(FusedBatchNormalization(momentum=0.9, epsilon=1e-5, name="entry_bn")(x))
     for i in range(stages - 1):
         x = layers.Conv2DTranspose(max(top // 2**i, width), kernel_size, strides=2, padding="same",
                                    kernel_initializer=init(), name=f"deconv{i}")(x)
-        x = layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"deconv{i}_bn")(x)
+        x = FusedBatchNormalization(momentum=0.9, epsilon=1e-5, name=f"deconv{i}_bn")(x)
         x = layers.ReLU()(x)
     out = layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same",
                                  kernel_initializer=init(), dtype="float32", name="to_image")(x)
