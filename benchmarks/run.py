@@ -1,6 +1,7 @@
 """One benchmark runner: our training steps against the same algorithm in plain PyTorch eager.
 
-Prints one table from one run:
+Prints its tables from one run (each part can be switched off: ``--nosteps_table``,
+``--noxla``, ``--nopipeline``, ``--nofit``, ``--nopapers``):
 
 * the machine (CPU model, the ISA flags that matter, cores, TensorFlow / Keras / PyTorch
   versions) and its measured float32 (and bf16) matmul rate in each framework (2048²);
@@ -23,15 +24,16 @@ Then, ours only, each pair timed interleaved in one process:
 
 * XLA: each float32 case compiled with ``jit_compile=True`` against without (ratio > 1: XLA
   faster);
-* the input pipeline: the 64×64 DCGAN step fed by ``make_dataset`` (``shapes``, and ``celeb_a``
-  streamed through tfds's decode/crop/resize from a ``tfds.testing.mock_data`` set) against a
-  constant batch; data wait = 1 − constant / fed;
+* the input pipeline: the 64×64 DCGAN step fed by ``make_dataset`` (``shapes``, and ``cifar10``
+  through tfds's in-memory path, gather and 32 → 64 px resize, from a ``tfds.testing.mock_data``
+  set) against a constant batch; data wait = 1 − constant / fed;
 * ``fit`` on the toy set: the runner's ``train`` (callbacks, logging, NaN guard, checkpoints)
   with ``--steps_per_execution=1`` against the automatic choice, and the same PyTorch step in a
   plain loop;
-* with ``--papers``, the per-paper ratio lines of ``lis_overhead.py``, ``rf_overhead.py``,
+* with ``--papers`` (default), the per-paper ratio lines of ``lis_overhead.py``, ``rf_overhead.py``,
   ``growing_cycle_speed.py``, ``inversion_batch.py`` and ``began_oneshot.py`` (run as they are,
-  with fewer repetitions).
+  with fewer repetitions; ``began_oneshot.py`` inverts ``--began_run`` or a BEGAN-CS run
+  trained first for ``--began_steps``).
 
 Ours is the library's compiled ``train_step`` (``benchmarks/timing.py``'s loop: no ``fit``
 setup in the timed window, a constant batch); PyTorch is written here, plainly, with the same
