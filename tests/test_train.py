@@ -388,7 +388,9 @@ class FailureTest(tf.test.TestCase):
                                       ("eval_every", 75, "--eval_every=75 must be a multiple of --log_every=50"),
                                       ("eval_samples", 5, "--eval_samples must be an integer in"),
                                       ("steps_per_execution", 30,
-                                       "--log_every=50 must be a multiple of --steps_per_execution=30")):
+                                       "--log_every=50 must be a multiple of --steps_per_execution=30"),
+                                      ("steps_per_execution", -1, "--steps_per_execution must be a "
+                                       r"non-negative integer \(0: automatic\), got -1")):
             with self.subTest(field=field):
                 with self.assertRaisesRegex(ValueError, pattern):
                     RunConfig(**{field: value}).resolved()
