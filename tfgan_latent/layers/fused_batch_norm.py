@@ -3,7 +3,7 @@
 Keras 3's ``BatchNormalization`` computes the batch moments and the normalization as separate
 elementwise ops (``Mean``, ``SquaredDifference``, ``Mul``, ``Sub``...) and, under a mixed
 policy, casts its input to float32 and back. On a CPU those ops are about 9 % of a 64×64 DCGAN
-step's op time (``benchmarks/results/profile_dcgan64.txt``). TensorFlow's ``FusedBatchNormV3``
+step's op time (``benchmarks/results/profile_steps.txt``). TensorFlow's ``FusedBatchNormV3``
 does the same in one pass (and its gradient in one more), takes bf16/float16 inputs with
 float32 statistics directly, and so needs no casts.
 
