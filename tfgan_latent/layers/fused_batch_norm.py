@@ -1,5 +1,11 @@
 """Batch normalization whose training pass over NHWC images runs TensorFlow's fused kernel.
 
+The method is Ioffe & Szegedy 2015 ("Batch Normalization", Alg. 1: per-channel minibatch
+mean and biased variance, x̂ = (x − μ_B)/√(σ²_B + ε), y = γx̂ + β); for inference, Keras keeps
+an exponential moving average of μ_B and σ²_B (its ``momentum``) instead of the paper's
+population estimate of Alg. 2 (unbiased variance over many minibatches), and so does this layer.
+Radford et al. 2016 §3 put it in the DCGAN nets that use it here.
+
 Keras 3's ``BatchNormalization`` computes the batch moments and the normalization as separate
 elementwise ops (``Mean``, ``SquaredDifference``, ``Mul``, ``Sub``...) and, under a mixed
 policy, casts its input to float32 and back. On a CPU those ops are about 9 % of a 64×64 DCGAN
