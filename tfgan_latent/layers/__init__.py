@@ -1,4 +1,5 @@
 """Custom Keras layers (all registered serializable under the ``tfgan_latent`` package)."""
+from tfgan_latent.layers.coord_channels import AddCoordChannels
 from tfgan_latent.layers.fading import (
     AlphaFade,
     BetaFadedConv2D,
@@ -18,6 +19,7 @@ from tfgan_latent.layers.weight_norm import (
 )
 
 __all__ = [
+    "AddCoordChannels",
     "FusedBatchNormalization",
     "TPReLU",
     "WeightNormDense",

@@ -11,6 +11,7 @@ import keras
 from keras import layers
 
 from tfgan_latent.checks import positive_int, positive_ints
+from tfgan_latent.layers.coord_channels import AddCoordChannels
 from tfgan_latent.layers.fused_batch_norm import FusedBatchNormalization
 
 _SIZES = (16, 32, 64, 128, 256)
@@ -26,6 +27,7 @@ def _check_image_size(image_size, owner):
 
 
 INITS = ("normal", "glorot")
+UPSAMPLINGS = ("transposed", "nearest")
 
 
 def initializer(kind):
@@ -52,7 +54,8 @@ def _norm(kind, name):
 
 
 def dcgan_generator(latent_dim, image_size, channels=3, width=64, kernel_size=4,
-                    output_activation="tanh", top_width=0, weight_init="normal", name="generator"):
+                    output_activation="tanh", top_width=0, weight_init="normal", name="generator",
+                    upsampling="transposed", coord_conv=False):
     """z [B, latent_dim] → images [B, S, S, channels] in (-1, 1).
 
     Dense to 4×4×(width·2^(n-1)), then n ConvT(``kernel_size``, stride 2) stages halving the
@@ -61,10 +64,19 @@ def dcgan_generator(latent_dim, image_size, channels=3, width=64, kernel_size=4,
     ``output_activation=None``: a linear output (RFGAN's released autoencoder decoder).
     ``top_width``: channels of the 4×4 map (0: width·2^(n−1); the RFGAN authors' 64 px G uses
     1024 = 16·width); ``weight_init``: ``normal`` (N(0, 0.02)) or ``glorot``.
+
+    Not from the papers ported here (the demo's choice, experiments/results/demo/):
+    ``upsampling="nearest"``: each stage is a nearest-neighbour ×2 upsampling and a 3×3
+    convolution of stride 1 (odd, so that it stays centred on the upsampled grid;
+    ``kernel_size`` is then unused) instead of the transposed convolution (Odena et al. 2016,
+    "Deconvolution and checkerboard artifacts", Distill); ``coord_conv``: two coordinate
+    channels (``AddCoordChannels``; CoordConv, Liu et al. 2018 §3) enter every stage.
     """
     for arg, v in (("latent_dim", latent_dim), ("channels", channels), ("width", width),
                    ("kernel_size", kernel_size)):
         positive_int(arg, v)
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(f"`upsampling` must be one of {UPSAMPLINGS}, got {upsampling!r}.")
     stages = _check_image_size(image_size, "DCGAN")
     init = initializer(weight_init)
     z = keras.Input((latent_dim,), name="z")
@@ -73,27 +85,34 @@ def dcgan_generator(latent_dim, image_size, channels=3, width=64, kernel_size=4,
     x = layers.Reshape((4, 4, top))(x)
     x = _norm("batch", "project_bn")(x)
     x = layers.ReLU()(x)
+
+    def stage(x, filters, name, use_bias):
+        if coord_conv:
+            x = AddCoordChannels(name=f"{name}_coords")(x)
+        if upsampling == "nearest":
+            x = layers.UpSampling2D(2, name=f"{name}_up")(x)
+            return layers.Conv2D(filters, 3, padding="same", use_bias=use_bias,
+                                 kernel_initializer=init, name=name)(x)
+        return layers.Conv2DTranspose(filters, kernel_size, strides=2, padding="same",
+                                      use_bias=use_bias, kernel_initializer=init, name=name)(x)
+
     for i in range(stages - 1):
-        x = layers.Conv2DTranspose(
-            top // 2 ** (i + 1), kernel_size, strides=2, padding="same", use_bias=False,
-            kernel_initializer=init, name=f"deconv{i}",
-        )(x)
+        x = stage(x, top // 2 ** (i + 1), f"deconv{i}", False)
         x = _norm("batch", f"deconv{i}_bn")(x)
         x = layers.ReLU()(x)
-    x = layers.Conv2DTranspose(
-        channels, kernel_size, strides=2, padding="same", kernel_initializer=init, name="to_image"
-    )(x)
+    x = stage(x, channels, "to_image", True)
     out = layers.Activation(output_activation or "linear", dtype="float32")(x)
     return keras.Model(z, out, name=name)
 
 
 def dcgan_discriminator(image_size, channels=3, width=64, normalization="batch", kernel_size=4,
-                        weight_init="normal", name="discriminator"):
+                        weight_init="normal", name="discriminator", coord_conv=False):
     """images [B, S, S, C] → raw scores [B, 1] (logits; no sigmoid).
 
     Conv(``kernel_size``, stride 2) stages doubling the width down to 4×4, no norm on the
     first (Radford et al. 2016 §3), then a dense output. ``discriminator_trunk`` cuts the
-    dense output off (RFGAN's "last conv block" features).
+    dense output off (RFGAN's "last conv block" features). ``coord_conv``: two coordinate
+    channels (``AddCoordChannels``) appended to the images (CoordConv, Liu et al. 2018 §6).
     """
     positive_int("channels", channels)
     positive_int("width", width)
@@ -103,7 +122,7 @@ def dcgan_discriminator(image_size, channels=3, width=64, normalization="batch",
     stages = _check_image_size(image_size, "DCGAN")
     init = initializer(weight_init)
     x_in = keras.Input((image_size, image_size, channels), name="images")
-    x = x_in
+    x = AddCoordChannels(name="coords")(x_in) if coord_conv else x_in
     for i in range(stages):
         x = layers.Conv2D(
             width * 2**i, kernel_size, strides=2, padding="same", kernel_initializer=init,

@@ -35,6 +35,10 @@ class GANConfig:
     kernel_size: int = 4  # DCGAN conv kernels (dcgan.torch: 4; carpedm20/DCGAN-tensorflow: 5)
     weight_init: str = "normal"  # N(0, 0.02) (Radford et al. 2016 §4) | glorot (RFGAN 2018 code)
     g_top_width: int = 0  # G's 4×4 channels; 0: width·2^(n−1) (RFGAN 2018 code, 64 px: 1024)
+    # Not in the papers (the demo's nets; nets.dcgan_generator): transposed | nearest
+    # (upsample + conv, Odena et al. 2016), and CoordConv channels in G and D (Liu et al. 2018).
+    g_upsampling: str = "transposed"
+    coord_conv: bool = False
     # RFGAN (Bang & Shim 2018 §3.1): frozen encoder features concatenated into D.
     rf: bool = False  # wrap D in a RepresentativeFeatureDiscriminator
     encoder_from: str = ""  # a finished `--model=dae` run folder, or a .keras feature extractor
@@ -151,16 +155,24 @@ def _load_paper_models():
 
 def build_nets(run_cfg, cfg):
     """Generator and discriminator for the dataset: MLPs for 2-D points, DCGAN nets for images."""
+    if cfg.g_upsampling not in nets.UPSAMPLINGS:
+        raise ValueError(f"--g_upsampling must be one of {nets.UPSAMPLINGS}, "
+                         f"got {cfg.g_upsampling!r}.")
     if data.dataset_kind(run_cfg.dataset) == "points":
+        if cfg.coord_conv or cfg.g_upsampling != "transposed":
+            raise ValueError(f"--coord_conv and --g_upsampling apply to image nets; "
+                             f"{run_cfg.dataset} is a 2-D data set (MLP nets).")
         hidden = (cfg.mlp_units,) * cfg.mlp_layers
         return (nets.mlp_generator(cfg.latent_dim, 2, hidden),
                 nets.mlp_discriminator(2, hidden))
     channels = data.dataset_channels(run_cfg.dataset)
     return (nets.dcgan_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.width,
                                  cfg.kernel_size, top_width=cfg.g_top_width,
-                                 weight_init=cfg.weight_init),
+                                 weight_init=cfg.weight_init, upsampling=cfg.g_upsampling,
+                                 coord_conv=cfg.coord_conv),
             nets.dcgan_discriminator(run_cfg.image_size, channels, cfg.width, cfg.normalization,
-                                     cfg.kernel_size, cfg.weight_init))
+                                     cfg.kernel_size, cfg.weight_init,
+                                     coord_conv=cfg.coord_conv))
 
 
 def rf_discriminator(discriminator, cfg):
