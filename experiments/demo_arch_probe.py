@@ -1,5 +1,9 @@
 """Exploratory probe: the demo with architecture / schedule changes patched in.
 
+These probes came before the library's ``--coord_conv`` and ``--g_upsampling=nearest`` (which
+build the same nets, except that the library's D takes the coordinates as a layer of its own
+instead of a wrapped model); with ``none`` the library's nets and flags are used.
+
 The first argument is a comma list of options (``none`` for the demo as it is); the rest is the
 ``tfgan-latent`` command line, e.g. (one core, as the other learning-curve probes):
 
@@ -43,7 +47,9 @@ class AddCoords(layers.Layer):
 
 
 def generator(latent_dim, image_size, channels=3, width=64, kernel_size=4,
-              output_activation="tanh", top_width=0, weight_init="normal", name="generator"):
+              output_activation="tanh", top_width=0, weight_init="normal", name="generator",
+              upsampling="transposed", coord_conv=False):
+    del upsampling, coord_conv  # the options above instead
     stages = nets._check_image_size(image_size, "DCGAN")
     init = nets.initializer(weight_init)
     z = keras.Input((latent_dim,), name="z")
@@ -73,7 +79,8 @@ def generator(latent_dim, image_size, channels=3, width=64, kernel_size=4,
 
 
 def discriminator(image_size, channels=3, width=64, normalization="batch", kernel_size=4,
-                  weight_init="normal", name="discriminator"):
+                  weight_init="normal", name="discriminator", coord_conv=False):
+    del coord_conv
     d = nets._orig_disc(image_size, channels + (2 if "coord_d" in OPTIONS else 0), width,
                         normalization, kernel_size, weight_init, name=name + "_core")
     if "coord_d" not in OPTIONS:
@@ -112,8 +119,9 @@ def compile_gan(gan, run_cfg, cfg):
 
 
 if __name__ == "__main__":
-    nets._orig_disc = nets.dcgan_discriminator
-    nets.dcgan_generator = generator
-    nets.dcgan_discriminator = discriminator
+    if OPTIONS & {"coord_g", "coord_d", "upconv"}:  # else the library's nets and their flags
+        nets._orig_disc = nets.dcgan_discriminator
+        nets.dcgan_generator = generator
+        nets.dcgan_discriminator = discriminator
     registry.compile_gan = compile_gan
     run()

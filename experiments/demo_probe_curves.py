@@ -17,22 +17,25 @@ import numpy as np
 from absl import app, flags
 
 flags.DEFINE_string("dir", "experiments/results/demo/probes/curves", "folder of <tag>.jsonl")
+flags.DEFINE_list("summary_steps", ["1000", "5000"], "steps of the multi-seed summaries")
 FLAGS = flags.FLAGS
 
 
 def main(argv):
     del argv
     folder = Path(FLAGS.dir)
-    print("| probe | flags | " + " | ".join(f"step {s}" for s in range(1000, 6000, 1000))
-          + " | steps/s (1 core) |")
-    print("|---|---|" + "---|" * 6)
+    runs = {path: [json.loads(line) for line in path.read_text().splitlines()]
+            for path in sorted(folder.glob("*.jsonl"))}
+    is_eval = lambda r: any(k.endswith("on_manifold_percent") for k in r)
+    steps = sorted({r["step"] for rows in runs.values() for r in rows if is_eval(r)})
+    print("| probe | flags | " + " | ".join(f"step {s}" for s in steps) + " | steps/s (1 core) |")
+    print("|---|---|" + "---|" * (len(steps) + 1))
     groups = {}
-    for path in sorted(folder.glob("*.jsonl")):
-        rows = [json.loads(line) for line in path.read_text().splitlines()]
+    for path, rows in runs.items():
         flags_used = (folder / f"{path.stem}.flags").read_text().strip()
-        evals = {r["step"]: r for r in rows if any(k.endswith("on_manifold_percent") for k in r)}
+        evals = {r["step"]: r for r in rows if is_eval(r)}
         cells = []
-        for step in range(1000, 6000, 1000):
+        for step in steps:
             r = evals.get(step)
             if r is None:
                 cells.append("")
@@ -45,7 +48,7 @@ def main(argv):
         speeds = [r["steps_per_sec"] for r in rows if "steps_per_sec" in r]
         print(f"| {path.stem} | `{flags_used}` | " + " | ".join(cells)
               + f" | {speeds[-1]:.1f} |")
-    for step in (1000, 5000):
+    for step in map(int, FLAGS.summary_steps):
         print(f"\nAt step {step:,}, settings run with more than one seed (mean ± sample std, "
               "then each seed):")
         for key, by_step in groups.items():

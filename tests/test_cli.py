@@ -94,8 +94,10 @@ class CliTest(tf.test.TestCase):
                               config["run"]["image_size"], config["run"]["batch_size"],
                               config["model"]["width"], config["model"]["g_steps"],
                               config["model"]["latent_dim"], config["model"]["g_lr"],
-                              config["model"]["d_lr"]),
-                             ("dcgan", "shapes", 32, 32, 16, 2, 8, 5e-4, 5e-4))
+                              config["model"]["d_lr"], config["model"]["g_upsampling"],
+                              config["model"]["coord_conv"], config["model"]["ema_decay"]),
+                             ("dcgan", "shapes", 32, 32, 32, 2, 8, 1e-3, 1e-3, "nearest", True,
+                              0.999))
             # Automatic steps per execution: --steps=2 with --log_every=1 allows only 1.
             self.assertEqual(config["run"]["steps_per_execution"], 1)
             self.assertIn("samples: ", demo.stdout)

@@ -27,19 +27,22 @@ COMMANDS = {
     "models": "list registered models",
 }
 # The demo: training fits in 4 minutes on 2 CPU cores. Chosen by measurement
-# (experiments/results/demo/): width 16 and 2 G steps per D step (the DCGAN reference code's
-# trick, also RFGAN's) score best of the settings tried within that budget; it still falls far
-# short of the 90 % on-manifold goal (see README "Evaluation"). Steps per execution: automatic
-# (10 here: the same trajectory bitwise, ~12 % less time than 1).
-DEMO_DEFAULTS = {"model": "dcgan", "dataset": "shapes", "image_size": 32, "steps": 5000,
+# (experiments/results/demo/): 2 G steps per D step (the DCGAN reference code's trick, also
+# RFGAN's); width-32 nets whose G upsamples (nearest + 3x3 conv) and whose G and D see
+# coordinate channels (CoordConv); a generator weight average. It still falls short of the
+# 90 % on-manifold goal (see README "Evaluation"). Steps per execution: automatic (10 here:
+# the same trajectory bitwise, ~12 % less time than 1).
+DEMO_DEFAULTS = {"model": "dcgan", "dataset": "shapes", "image_size": 32, "steps": 5500,
                  "batch_size": 32, "sample_every": 1000, "checkpoint_every": 1000,
                  "log_every": 100, "out": "runs/demo",
                  "eval_samples": 2000}
-# Adam ε 1e-7 (Keras's default, not the models' TF1 1e-8); batch 32, 5,000 steps, learning rates
-# 5e-4 and dim(z) = 8: the best setting of the probes (experiments/results/demo/probes/), timed
-# over three seeds in experiments/results/demo/demo.md.
-DEMO_MODEL_DEFAULTS = {"width": 16, "g_steps": 2, "adam_epsilon": 1e-7, "latent_dim": 8,
-                       "g_lr": 5e-4, "d_lr": 5e-4}
+# Adam ε 1e-7 (Keras's default, not the models' TF1 1e-8); batch 32, dim(z) = 8 (probes of
+# stops 22-24, experiments/results/demo/probes/); width 32, --g_upsampling=nearest,
+# --coord_conv, learning rates 1e-3 and --ema_decay=0.999 (probes of stop 27, probes/arch/),
+# 5,500 steps; timed over three seeds in experiments/results/demo/demo27.md.
+DEMO_MODEL_DEFAULTS = {"width": 32, "g_steps": 2, "adam_epsilon": 1e-7, "latent_dim": 8,
+                       "g_lr": 1e-3, "d_lr": 1e-3, "g_upsampling": "nearest",
+                       "coord_conv": True, "ema_decay": 0.999}
 
 FLAGS = flags.FLAGS
 _DEFINED = set()
