@@ -1,9 +1,13 @@
-"""Closed-form tests of tfgan_latent.penalties (WGAN-GP, DRAGAN)."""
+"""Closed-form tests of tfgan_latent.penalties (WGAN-GP, DRAGAN), and numpy references for a
+batch-norm discriminator in the loss's (training) mode."""
 import keras
 import numpy as np
 import tensorflow as tf
 
 from tfgan_latent import penalties
+from tfgan_latent.layers import FusedBatchNormalization
+from tfgan_latent.models import variants
+from tfgan_latent.models.feature_discriminator import RepresentativeFeatureDiscriminator
 
 B, H, W, C = 4, 3, 5, 2
 
@@ -232,6 +236,203 @@ class PenaltiesTest(tf.test.TestCase):
             dp = penalties.dragan_penalty(_linear_critic(a), self.real, delta, self.u)
         expected = 2.0 * 10.0 * (self.a_norm - 1.0) * self.a / self.a_norm
         self.assertAllClose(tape.gradient(dp, a), expected, rtol=1e-5, atol=1e-6)
+
+
+# -- a batch-norm discriminator: numpy references -----------------------------------------
+# D(x) = w · vec(lrelu(BN(conv1x1(x)))) + c on [B, S, S, C] images, BN over the batch and the
+# pixels (training) or with moving statistics (inference), with the nets' batch-norm layer
+# (FusedBatchNormalization: TF's fused kernel in training mode); its input gradient and
+# penalty written out below, independently of TF.
+BN_EPS, SLOPE, DB, SIDE, DX, DH = 1e-5, 0.2, 6, 2, 3, 4
+
+
+def _bn_block_np(params, x, mode):
+    """Activations of conv1x1 → BN → LeakyReLU and what the backward pass needs (float64)."""
+    W, b, gamma, beta, mean, var = (params[k] for k in ("W", "b", "gamma", "beta", "mean", "var"))
+    h = x @ W + b  # [B, S, S, DH]: a 1×1 convolution
+    if mode == "batch":  # the biased variance over batch and pixels normalises (Keras, TF1)
+        mean, var = h.mean((0, 1, 2)), h.var((0, 1, 2))
+    scale = 1.0 / np.sqrt(var + BN_EPS)
+    hn = (h - mean) * scale
+    y = gamma * hn + beta
+    return np.where(y > 0, y, SLOPE * y), (hn, scale, y)
+
+
+def _bn_block_input_gradient_np(params, x, mode, w):
+    """d(sum_b w · vec(a_b))/dx for the block's activations a (``w`` of a's per-sample shape;
+    in batch mode BN's mean and variance depend on every row, so the batch sum couples them)."""
+    _, (hn, scale, y) = _bn_block_np(params, x, mode)
+    g = w * np.where(y > 0, 1.0, SLOPE) * params["gamma"]  # d/d hn
+    if mode == "batch":
+        dh = scale * (g - g.mean((0, 1, 2)) - hn * (g * hn).mean((0, 1, 2)))
+    else:
+        dh = scale * g
+    return dh @ params["W"].T
+
+
+def _unit_norm_penalty_np(grads, weight, eps=1e-10):
+    norms = np.sqrt(np.sum(grads.reshape(len(grads), -1) ** 2, axis=1) + eps)
+    return weight * np.mean((norms - 1.0) ** 2)
+
+
+def _bn_block(rng, head=True):
+    """A Keras conv1x1 → BN → LeakyReLU (→ flatten → Dense(1) head: a D) with random non-zero
+    weights, biases and moving statistics far from any batch's; returns it and its float64
+    parameters (``w``: the head's weights in the activations' shape)."""
+    head_layers = [keras.layers.Flatten(), keras.layers.Dense(1)] if head else []
+    d = keras.Sequential([keras.Input((SIDE, SIDE, DX)), keras.layers.Conv2D(DH, 1),
+                          FusedBatchNormalization(momentum=0.9, epsilon=BN_EPS),
+                          keras.layers.LeakyReLU(SLOPE), *head_layers])
+    conv, bn = d.layers[:2]
+    params = {"W": rng.normal(size=(DX, DH)), "b": rng.normal(size=DH),
+              "gamma": rng.uniform(0.5, 2.0, DH), "beta": rng.normal(size=DH),
+              "mean": rng.normal(size=DH) * 2.0, "var": rng.uniform(0.2, 4.0, DH),
+              "w": rng.normal(size=(SIDE, SIDE, DH)), "c": rng.normal(size=1)}
+    conv.kernel.assign(params["W"][None, None].astype("float32"))
+    conv.bias.assign(params["b"].astype("float32"))
+    bn.gamma.assign(params["gamma"].astype("float32"))
+    bn.beta.assign(params["beta"].astype("float32"))
+    bn.moving_mean.assign(params["mean"].astype("float32"))
+    bn.moving_variance.assign(params["var"].astype("float32"))
+    if head:
+        d.layers[-1].kernel.assign(params["w"].reshape(-1, 1).astype("float32"))
+        d.layers[-1].bias.assign(params["c"].astype("float32"))
+    return d, params
+
+
+def _bn_critic_penalty_np(params, x_hat, weight, mode="batch"):
+    return _unit_norm_penalty_np(
+        _bn_block_input_gradient_np(params, x_hat, mode, params["w"]), weight)
+
+
+# TF float32 against numpy float64: the worst relative error over 20 seeds with oneDNN off, on,
+# and on with ONEDNN_MAX_CPU_ISA=AVX2 (an AVX-512 AMD EPYC) was 8e-7 for penalty values and
+# 3e-6 for their weight gradients (relative to the largest; central differences, h = 1e-6);
+# the tolerance leaves a margin of 70x. The batch-vs-moving statistics gaps it must detect are
+# 100x the tolerance or more (asserted below).
+RTOL = 2e-4
+
+
+class BatchNormCriticTest(tf.test.TestCase):
+    """Every penalty evaluates D in the mode of the loss it regularises (training: batch
+    statistics), as ``GAN.discriminator_losses_on`` calls D."""
+
+    def setUp(self):
+        super().setUp()
+        rng = np.random.default_rng(7)
+        self.d, self.params = _bn_block(rng)
+        shape = (DB, SIDE, SIDE, DX)
+        self.real = rng.normal(size=shape)
+        self.fake = rng.normal(1.0, 1.5, size=shape)
+        self.noise = rng.uniform(size=shape)
+        self.u = rng.uniform(size=DB)
+        u = self.u[:, None, None, None]
+        self.x_gp = u * self.real + (1.0 - u) * self.fake
+        delta = 0.5 * self.real.std() * self.noise
+        self.x_dragan = self.real + u * delta
+        self.delta = delta
+
+    def _f32(self, *arrays):
+        return [tf.constant(a, tf.float32) for a in arrays]
+
+    def test_penalty_values_use_batch_statistics(self):
+        real, fake, delta, u = self._f32(self.real, self.fake, self.delta, self.u)
+        # training=False asks for the moving statistics explicitly (first: a training-mode call
+        # updates them)
+        dp_inference = penalties.dragan_penalty(self.d, real, delta, u, training=False)
+        self.assertAllClose(dp_inference, _bn_critic_penalty_np(
+            self.params, self.x_dragan, 10.0, mode="moving"), rtol=RTOL)
+        gp = penalties.wasserstein_gradient_penalty(self.d, real, fake, u, weight=10.0)
+        dp = penalties.dragan_penalty(self.d, real, delta, u, weight=10.0)
+        for value, x_hat in ((gp, self.x_gp), (dp, self.x_dragan)):
+            expected = _bn_critic_penalty_np(self.params, x_hat, 10.0)
+            inference = _bn_critic_penalty_np(self.params, x_hat, 10.0, mode="moving")
+            self.assertGreater(abs(expected - inference), 100 * RTOL * expected)  # discriminates
+            self.assertAllClose(value, expected, rtol=RTOL)
+
+    def test_penalty_gradient_matches_numpy_finite_differences(self):
+        real, delta, u = self._f32(self.real, self.delta, self.u)
+        trained = {"W": self.d.layers[0].kernel, "gamma": self.d.layers[1].gamma,
+                   "beta": self.d.layers[1].beta, "w": self.d.layers[-1].kernel}
+        with tf.GradientTape() as tape:
+            dp = penalties.dragan_penalty(self.d, real, delta, u, weight=10.0)
+        grads = tape.gradient(dp, list(trained.values()))
+        h = 1e-6
+        for (name, var), grad in zip(trained.items(), grads):
+            expected = np.zeros(self.params[name].shape)
+            for i in np.ndindex(expected.shape):
+                values = []
+                for sign in (1.0, -1.0):
+                    params = {k: v.copy() for k, v in self.params.items()}
+                    params[name][i] += sign * h
+                    values.append(_bn_critic_penalty_np(params, self.x_dragan, 10.0))
+                expected[i] = (values[0] - values[1]) / (2 * h)
+            if name != "beta":  # β only moves LeakyReLU's kinks: zero gradient a.e.
+                self.assertGreater(np.abs(expected).max(), 1e-2, name)
+            self.assertAllClose(np.reshape(grad, expected.shape), expected, rtol=RTOL,
+                                atol=RTOL * max(np.abs(expected).max(), 1.0), msg=name)
+
+    def test_models_call_the_penalty_on_batch_statistics(self):
+        """The DRAGAN and WGAN-GP models' ``penalty`` (what their D loss adds), with their random
+        draws replaced by this test's."""
+        g = keras.Sequential([keras.Input((3,)), keras.layers.Dense(SIDE * SIDE * DX),
+                              keras.layers.Reshape((SIDE, SIDE, DX))])
+        real, fake = self._f32(self.real, self.fake)
+        draws = {(DB, SIDE, SIDE, DX): self.noise, (DB,): self.u}
+        for cls, x_hat in ((variants.DRAGAN, self.x_dragan), (variants.WGANGP, self.x_gp)):
+            with self.subTest(cls.__name__):
+                gan = cls(g, self.d, latent_dim=3, gp_weight=10.0, seed=1)
+                gan.sample_uniform = lambda batch, rest=(): tf.constant(
+                    draws[(int(batch), *rest)], tf.float32)
+                expected = _bn_critic_penalty_np(self.params, x_hat, 10.0)
+                self.assertAllClose(gan.penalty(real, fake), expected, rtol=RTOL)
+
+
+class RepresentativeFeaturePenaltyTest(tf.test.TestCase):
+    """On an RF discriminator the penalty's trunk sees batch statistics and its frozen encoder
+    its moving statistics: ``RepresentativeFeatureDiscriminator`` calls it with
+    ``training=False`` whatever mode D is called in, and a frozen (``trainable=False``) Keras
+    batch norm runs in inference mode even when called with ``training=True`` (two guards:
+    either alone keeps this test passing; removing both fails it)."""
+
+    def test_trunk_in_training_mode_encoder_in_inference_mode(self):
+        rng = np.random.default_rng(11)
+        trunk, trunk_params = _bn_block(rng, head=False)
+        extractor, extractor_params = _bn_block(rng, head=False)
+        rf = RepresentativeFeatureDiscriminator(trunk, extractor)
+        w = rng.normal(size=(SIDE, SIDE, 2 * DH))  # the channel merge: trunk's channels first
+        rf.head.kernel.assign(w.reshape(-1, 1).astype("float32"))
+        rf.head.bias.assign([0.3])
+        frozen = [v.numpy() for v in extractor.weights]
+        real = rng.normal(size=(DB, SIDE, SIDE, DX))
+        delta = 0.5 * real.std() * rng.uniform(size=real.shape)
+        u = rng.uniform(size=DB)
+        x_hat = real + u[:, None, None, None] * delta
+        dp = penalties.dragan_penalty(rf, tf.constant(real, tf.float32),
+                                      tf.constant(delta, tf.float32),
+                                      tf.constant(u, tf.float32), weight=10.0)
+
+        def penalty_np(trunk_mode, extractor_mode):
+            grads = (_bn_block_input_gradient_np(trunk_params, x_hat, trunk_mode, w[..., :DH])
+                     + _bn_block_input_gradient_np(extractor_params, x_hat, extractor_mode,
+                                                   w[..., DH:]))
+            return _unit_norm_penalty_np(grads, 10.0)
+
+        expected = penalty_np("batch", "moving")
+        self.assertAllClose(dp, expected, rtol=RTOL)
+        # neither the all-inference D (the penalty before) nor a D whose encoder follows D's mode
+        for wrong in (penalty_np("moving", "moving"), penalty_np("batch", "batch")):
+            self.assertGreater(abs(wrong - expected), 100 * RTOL * expected)
+        # the encoder's moving statistics did not move (its BN ran in inference mode)
+        for before, after in zip(frozen, extractor.weights):
+            np.testing.assert_array_equal(before, after.numpy())
+        features = rf.merged_features(tf.constant(real, tf.float32), training=True).numpy()
+        features = features.reshape(DB, SIDE, SIDE, 2 * DH)
+        self.assertAllClose(features[..., DH:],
+                            _bn_block_np(extractor_params, real, "moving")[0], rtol=RTOL,
+                            atol=1e-6)
+        self.assertAllClose(features[..., :DH], _bn_block_np(trunk_params, real, "batch")[0],
+                            rtol=RTOL, atol=1e-5)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,15 @@ A *critic* here is any callable mapping a batch ``x`` of rank >= 2 (``[B, D]``,
 ``keras.Model`` or ``lambda x: model(x, training=True)``. For DRAGAN pass the
 discriminator's *logit* (pre-sigmoid) output.
 
+A Keras critic (a ``keras.layers.Layer``, models included) is called with ``training=True``
+by default: the penalty is part of the discriminator's training loss, and the loss calls D
+in training mode (``models.gan.GAN.discriminator_losses_on``), so a D with batch norm must
+see batch statistics in its penalty too, not its moving averages (as in the WGAN-GP
+authors' BN discriminators: igul222/improved_wgan_training ``gan_64x64.py`` calls the same
+``Discriminator`` for loss and penalty, whose ``tflib/ops/batchnorm.py`` ``Batchnorm`` uses
+batch statistics when no ``is_training`` is given). ``training=False`` evaluates it in
+inference mode; a plain callable decides its mode itself.
+
 The functions use TensorFlow ops only and keep no Python-side state, so they run inside
 a compiled ``tf.function`` and under ``tf.distribute``; each penalty returns a float32
 scalar that is a plain mean over the local batch (replica scaling is the caller's job).
@@ -20,6 +29,7 @@ That equals the per-sample input gradient only when the critic treats samples
 independently; a BatchNormalization layer in training mode couples them (the reference
 implementations below compute the same batch-sum gradient in that case).
 """
+import keras
 import tensorflow as tf
 
 __all__ = [
@@ -47,7 +57,14 @@ def _per_sample(weights, like):
     return tf.reshape(weights, [-1] + [1] * (like.shape.rank - 1))
 
 
-def gradient_norm(critic, x, epsilon=1e-10):
+def _evaluate(critic, x, training):
+    """``critic(x)``, in the mode ``training`` when the critic is a Keras layer or model."""
+    if isinstance(critic, keras.layers.Layer):
+        return critic(x, training=training)
+    return critic(x)
+
+
+def gradient_norm(critic, x, epsilon=1e-10, training=True):
     """Per-sample L2 norm of the critic's input gradient, ``sqrt(sum g^2 + epsilon)``.
 
     ``g = d(sum_b critic(x)_b) / dx``, and the sum of squares runs over *all* non-batch
@@ -61,6 +78,7 @@ def gradient_norm(critic, x, epsilon=1e-10):
         critic: callable ``x -> outputs`` of shape ``[B]`` or ``[B, 1]``.
         x: input batch of rank >= 2 (a float tensor or array).
         epsilon: non-negative constant added under the square root.
+        training: the mode a Keras critic is called in (module docstring).
 
     Returns:
         float32 tensor of shape ``[B]``.
@@ -72,7 +90,7 @@ def gradient_norm(critic, x, epsilon=1e-10):
     _check_rank(x, "x")
     with tf.GradientTape() as tape:
         tape.watch(x)
-        outputs = critic(x)
+        outputs = _evaluate(critic, x, training)
         total = tf.reduce_sum(tf.cast(outputs, tf.float32))
     grads = tape.gradient(total, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
     grads = tf.cast(grads, tf.float32)
@@ -80,13 +98,13 @@ def gradient_norm(critic, x, epsilon=1e-10):
     return tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + epsilon)
 
 
-def _unit_norm_penalty(critic, x_hat, weight, epsilon):
-    norms = gradient_norm(critic, x_hat, epsilon=epsilon)
+def _unit_norm_penalty(critic, x_hat, weight, epsilon, training):
+    norms = gradient_norm(critic, x_hat, epsilon=epsilon, training=training)
     return tf.cast(weight, tf.float32) * tf.reduce_mean(tf.square(norms - 1.0))
 
 
 def wasserstein_gradient_penalty(
-    critic, real, fake, interpolation_weights, *, weight=10.0, epsilon=1e-10
+    critic, real, fake, interpolation_weights, *, weight=10.0, epsilon=1e-10, training=True
 ):
     """WGAN-GP two-sided gradient penalty, ``weight * mean_b (||grad D(x_hat_b)|| - 1)^2``.
 
@@ -102,6 +120,7 @@ def wasserstein_gradient_penalty(
         interpolation_weights: shape ``[B]``, the per-sample ``u`` in ``[0, 1]``.
         weight: penalty coefficient lambda; 10 in Gulrajani et al. §4 / Alg. 1.
         epsilon: constant under the square root of the norm (see :func:`gradient_norm`).
+        training: the mode a Keras critic is called in (module docstring).
 
     Returns:
         float32 scalar, to be added to the critic loss.
@@ -114,7 +133,7 @@ def wasserstein_gradient_penalty(
     _check_rank(real, "real")
     u = _per_sample(interpolation_weights, real)
     x_hat = u * real + (1.0 - u) * fake
-    return _unit_norm_penalty(critic, x_hat, weight, epsilon)
+    return _unit_norm_penalty(critic, x_hat, weight, epsilon, training)
 
 
 def dragan_perturbation(real, noise, scale=0.5):
@@ -148,7 +167,8 @@ def dragan_perturbation(real, noise, scale=0.5):
 
 
 def dragan_penalty(
-    critic, real, perturbation, interpolation_weights, *, weight=10.0, epsilon=1e-10
+    critic, real, perturbation, interpolation_weights, *, weight=10.0, epsilon=1e-10,
+    training=True,
 ):
     """DRAGAN gradient penalty around the real data, ``weight * mean (||grad D(x_hat)|| - 1)^2``.
 
@@ -167,6 +187,7 @@ def dragan_penalty(
             Fig. 5, also runs 0.1).
         epsilon: constant under the square root of the norm (see :func:`gradient_norm`);
             the released code has none, the difference is ``O(epsilon)``.
+        training: the mode a Keras critic is called in (module docstring).
 
     Returns:
         float32 scalar, to be added to the discriminator loss.
@@ -181,4 +202,4 @@ def dragan_penalty(
     _check_rank(real, "real")
     u = _per_sample(interpolation_weights, real)
     x_hat = real + u * perturbation
-    return _unit_norm_penalty(critic, x_hat, weight, epsilon)
+    return _unit_norm_penalty(critic, x_hat, weight, epsilon, training)
