@@ -11,6 +11,11 @@ from tfgan_latent.train import runner
 from tfgan_latent.train.config import RunConfig
 
 REPO = Path(__file__).resolve().parents[1]
+# Wall-clock limit of a test's subprocess (a CLI command, a worker). `demo --steps=2` takes
+# 36 s of CPU and 42 s alone on a 2-core AMD EPYC, but 174 s of wall time while three other
+# TensorFlow processes shared the cores (and 160 s on a loaded AVX2-only machine, issue 29);
+# 900 s leaves ~5x that, and a subprocess that hangs still fails the test in bounded time.
+SUBPROCESS_LIMIT_S = 900
 TINY_MODEL = {"points": {"mlp_units": 16, "mlp_layers": 2}, "images": {"width": 8}}
 
 
@@ -46,7 +51,7 @@ def assert_same_checkpoints(test, a, b, exact=True, rtol=1e-5, atol=1e-6):
             np.testing.assert_allclose(va[key], vb[key], rtol=rtol, atol=atol, err_msg=key)
 
 
-def cli(*args, env=None, cwd=None, timeout=300, wait=True):
+def cli(*args, env=None, cwd=None, timeout=SUBPROCESS_LIMIT_S, wait=True):
     """Runs ``python -m tfgan_latent ARGS`` in a fresh process."""
     full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), full_env.get("PYTHONPATH")]))

@@ -138,13 +138,21 @@ class FusedBatchNormTest(tf.test.TestCase):
             b.set_weights(weights)
         real = tf.constant(rng.uniform(-1, 1, (8, 16, 16, 3)), tf.float32)
         logs = []
+        # SGD, not Adam: Adam's first steps are ±lr whatever the gradient's size, so a weight
+        # whose gradient is near zero turns kernel rounding into up to 0.2·lr (measured by
+        # experiments/kernel_spread.py: 0.2·lr with oneDNN, 0.04·lr on AVX2 kernels), which
+        # tests the optimizer, not the layer. With SGD the measured spread across kernels
+        # (oneDNN on/off, AVX2/AVX-512/SSE4.1 dispatch) is ≤ 7.5e-8 on weights and 1.2e-7 on
+        # moving statistics and losses (experiments/results/hardening/kernel_spread.txt); the
+        # tolerance 1e-5 keeps a margin of ~80x and still sees a biased/unbiased moving
+        # variance (≥ 4e-5 here).
         for g, d in ((g1, d1), (g2, d2)):
             gan = variants.DCGAN(g, d, latent_dim=8, seed=0)
-            gan.compile(g_optimizer=keras.optimizers.Adam(1e-3, 0.5),
-                        d_optimizer=keras.optimizers.Adam(1e-3, 0.5))
+            gan.compile(g_optimizer=keras.optimizers.SGD(0.1),
+                        d_optimizer=keras.optimizers.SGD(0.1))
             logs.append([gan.train_step(real) for _ in range(2)][-1])
         for key in ("d_loss", "g_loss", "d_real", "d_fake"):
-            self.assertAllClose(logs[0][key], logs[1][key], rtol=1e-4, atol=1e-5)
+            self.assertAllClose(logs[0][key], logs[1][key], rtol=1e-5, atol=1e-5)
         for a, b in ((g1, g2), (d1, d2)):
             for wa, wb in zip(a.get_weights(), b.get_weights()):
-                self.assertAllClose(wa, wb, rtol=1e-3, atol=1e-5)
+                self.assertAllClose(wa, wb, rtol=0, atol=1e-5)
