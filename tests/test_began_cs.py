@@ -362,7 +362,7 @@ class TrainerTest(tf.test.TestCase):
                   "np.save(sys.argv[4], m.signatures['serving_default'](z=tf.ones((2, 4)))['images'].numpy())")
         done = subprocess.run([sys.executable, "-c", script, res["export"], str(self.tmp / "x.npy"),
                                str(self.tmp / "z.npy"), str(self.tmp / "g.npy")],
-                              capture_output=True, text=True, timeout=300)
+                              capture_output=True, text=True, timeout=helpers.SUBPROCESS_LIMIT_S)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertAllClose(np.load(self.tmp / "z.npy"), model.encode(x), atol=1e-5)
         generated = np.load(self.tmp / "g.npy")

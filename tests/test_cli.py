@@ -33,7 +33,7 @@ class CliTest(tf.test.TestCase):
             args = ["train", *TOY, "--steps=600", f"--export_dir={tmp}/export"]
             proc = helpers.cli(*args, f"--out={tmp}/killed", wait=False)
             ckpt_dir = Path(tmp) / "killed" / "checkpoints"
-            deadline = time.time() + 120
+            deadline = time.time() + helpers.SUBPROCESS_LIMIT_S
             while not (ckpt_dir / "ckpt-40.index").exists():
                 self.assertIsNone(proc.poll(), "the run ended before it could be killed")
                 self.assertLess(time.time(), deadline, "no checkpoint appeared")
@@ -139,7 +139,7 @@ class CliTest(tf.test.TestCase):
                                          "--batch_size=8", "--distribute=multiworker",
                                          f"--out={tmp}/run", f"--export_dir={tmp}/export",
                                          env=env, wait=False))
-            outputs = [p.communicate(timeout=300)[0] for p in procs]
+            outputs = [p.communicate(timeout=helpers.SUBPROCESS_LIMIT_S)[0] for p in procs]
             for p, out in zip(procs, outputs):
                 self.assertEqual(p.returncode, 0, out)
             self.assertTrue((Path(tmp) / "export" / "1" / "saved_model.pb").exists())

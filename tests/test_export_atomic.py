@@ -70,7 +70,7 @@ class AtomicExportTest(tf.test.TestCase):
             proc = subprocess.Popen([sys.executable, "-c", _KILLED_SCRIPT, str(base), str(marker)],
                                     cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            deadline = time.time() + 240
+            deadline = time.time() + helpers.SUBPROCESS_LIMIT_S
             while not marker.exists():
                 if proc.poll() is not None:
                     self.fail(f"the export subprocess ended: {proc.stderr.read().decode()}")
@@ -119,7 +119,7 @@ class AtomicExportTest(tf.test.TestCase):
                                       env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                      for _ in range(2)]
-            outs = [p.communicate(timeout=300) for p in procs]
+            outs = [p.communicate(timeout=helpers.SUBPROCESS_LIMIT_S) for p in procs]
             for p, (stdout, stderr) in zip(procs, outs):
                 self.assertEqual(p.returncode, 0, stderr)
             paths = sorted(stdout.strip().splitlines()[-1] for stdout, _ in outs)
@@ -150,7 +150,7 @@ class AtomicExportTest(tf.test.TestCase):
                 return subprocess.run([str(cli_bin), "run", "--dir", str(path), "--tag_set",
                                        "serve", "--signature_def", "serving_default",
                                        "--inputs", f"z={Path(tmp) / name}.npy"],
-                                      capture_output=True, text=True, timeout=300,
+                                      capture_output=True, text=True, timeout=helpers.SUBPROCESS_LIMIT_S,
                                       env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
 
             run = serve("nan", np.full((2, 3), np.nan, np.float32))
