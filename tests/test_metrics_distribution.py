@@ -91,10 +91,18 @@ def brute_precision_recall(real, fake, k):
 
 
 def brute_density_coverage(real, fake, k):
+    """Naeem et al.'s density and coverage, open balls (prdc: `distance < radius`)."""
     dist = brute_distances(real, fake)
     radii = brute_radii(real, k)
-    inside = dist <= radii[:, None]
+    inside = dist < radii[:, None]
     return inside.sum() / (k * len(fake)), np.mean(inside.any(axis=1))
+
+
+def dyadic_features(rng, shape):
+    """Gaussian-like features on a 1/64 grid (|x| < 4): squared distances, norms and dot
+    products of 16-d rows are exact in float64 however they are summed, so a copy of a real
+    point's k-th neighbour sits exactly on its ball on every CPU and BLAS."""
+    return np.clip(np.round(rng.normal(size=shape) * 64.0), -255, 255) / 64.0
 
 
 def loop_inception_score(probs, bounds):
@@ -380,25 +388,61 @@ class PrecisionRecallTest(tf.test.TestCase):
 class DensityCoverageTest(tf.test.TestCase):
     FAKES = np.array([[0.5], [4.0], [20.0]])
 
+    # Open balls (Naeem et al.'s prdc code, `distance < radius`): a fake on a boundary is out.
+
     def test_k1_hand_computed(self):
-        # Radii 1: 0.5 lies in the balls of 0, 1; 4.0 in those of 3, 4, 5 (inclusive); 20 in
-        # none -> density (2 + 3 + 0) / (1 * 3), coverage {0, 1, 3, 4, 5} = 5/10.
+        # Radii 1: 0.5 lies in the balls of 0, 1; 4.0 only in that of 4 (3 and 5 are exactly
+        # 1 away: on the boundary); 20 in none -> density (2 + 1 + 0) / (1 * 3), coverage
+        # {0, 1, 4} = 3/10.
         result = distribution.density_coverage(GRID, self.FAKES, k=1)
-        self.assertAllClose(result["density"], 5.0 / 3.0, rtol=1e-15)
-        self.assertEqual(result["coverage"], 0.5)
+        self.assertAllClose(result["density"], 1.0, rtol=1e-15)
+        self.assertEqual(result["coverage"], 0.3)
 
     def test_k3_hand_computed(self):
-        # Radii 3 at 0 and 9, else 2: 0.5 in balls of 0, 1, 2; 4.0 in those of 2..6 (2 <= 2);
-        # density (3 + 5 + 0) / (3 * 3), coverage {0..6} = 7/10.
+        # Radii 3 at 0 and 9, else 2: 0.5 in balls of 0, 1, 2; 4.0 in those of 3, 4, 5 (2 and 6
+        # are 2 away, on their boundary); density (3 + 3 + 0) / (3 * 3), coverage {0..5} = 6/10.
         result = distribution.density_coverage(GRID, self.FAKES, k=3)
-        self.assertAllClose(result["density"], 8.0 / 9.0, rtol=1e-15)
-        self.assertEqual(result["coverage"], 0.7)
+        self.assertAllClose(result["density"], 2.0 / 3.0, rtol=1e-15)
+        self.assertEqual(result["coverage"], 0.6)
 
     def test_fakes_equal_reals(self):
-        # k = 1: fake j lies in the balls of j - 1, j, j + 1: 2 at the ends, 3 inside -> 28/10.
+        # k = 1: fake j lies only in the ball of j (j +- 1 are on their boundaries) -> 10/10.
         result = distribution.density_coverage(GRID, GRID.copy(), k=1)
-        self.assertAllClose(result["density"], 2.8, rtol=1e-15)
-        self.assertEqual(result["coverage"], 1.0)
+        self.assertEqual(result, {"density": 1.0, "coverage": 1.0})
+
+    def test_identical_sets_give_density_one(self):
+        # Naeem et al. §3.2 / prdc: fake = real puts each fake in its own ball and in the balls
+        # of the reals it is one of the k - 1 nearest neighbours of: k per real ball, so
+        # density = N k / (k N) = 1 (an inclusive ball counts the k-th too: (k + 1) / k).
+        rng = np.random.default_rng(21)
+        for real in (rng.normal(size=(60, 8)), dyadic_features(rng, (50, 16))):
+            for k in (1, 3, 5):
+                with self.subTest(k=k, rows=len(real)):
+                    self.assertEqual(distribution.density_coverage(real, real.copy(), k=k),
+                                     {"density": 1.0, "coverage": 1.0})
+        self.assertEqual(distribution.distribution_metrics(
+            real, real.copy(), kid_num_subsets=1, kid_subset_size=10,
+            density_coverage_k=3)["density"], 1.0)
+
+    def test_half_copied_sets_match_numpy(self):
+        # Half the fakes copy real points (exact ties with the reals' k-th neighbour distances),
+        # half are new; against the open-ball numpy reference, with several chunkings.
+        rng = np.random.default_rng(22)
+        real = dyadic_features(rng, (48, 16))
+        fake = np.concatenate([real[rng.permutation(48)[:24]], dyadic_features(rng, (24, 16))])
+        fake = fake[rng.permutation(len(fake))]
+        for k in (3, 5):
+            expected_density, expected_coverage = brute_density_coverage(real, fake, k)
+            for chunk_elements in (5, 100, 1 << 22):
+                with self.subTest(k=k, chunk_elements=chunk_elements):
+                    with mock.patch.object(distribution, "_CHUNK_ELEMENTS", chunk_elements):
+                        result = distribution.density_coverage(real, fake, k=k)
+                    self.assertAllClose(result["density"], expected_density, rtol=1e-14)
+                    self.assertAllClose(result["coverage"], expected_coverage, rtol=0, atol=1e-12)
+        # Closed-ball numbers differ here, so the check above can tell the two apart.
+        dist = brute_distances(real, fake)
+        closed = (dist <= brute_radii(real, 3)[:, None]).sum() / (3 * len(fake))
+        self.assertGreater(closed - brute_density_coverage(real, fake, 3)[0], 0.1)
 
     def test_density_one_on_separated_pairs(self):
         # Real pairs {10c, 10c + 1} (k=1 radius 1); fakes at 10c - 0.5 and 10c + 1.5 are each

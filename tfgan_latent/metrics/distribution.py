@@ -9,7 +9,10 @@ message names it.
 The nearest-neighbour metrics compute pairwise distances in row chunks through the
 expansion ``||a||^2 + ||b||^2 - 2 a.b`` (clipped at 0), so 10,000 x 2048 features never
 build an ``[N, M, F]`` difference array; they compare *squared* distances with *squared*
-radii, which is equivalent and avoids square roots.
+radii, which is equivalent and avoids square roots. The expansion rounds differently in
+different blocks, so the few comparisons within its rounding bound of a radius (exact ties:
+a fake that copies a real point) are decided again on exact differences, the same on every
+CPU and BLAS.
 """
 import numbers
 
@@ -28,6 +31,10 @@ __all__ = [
 
 # Bound each [rows, M] block of squared distances to ~32 MB of float64.
 _CHUNK_ELEMENTS = 1 << 22
+# Rounding bound of a squared distance from the expansion, relative to ||a||^2 + ||b||^2: the
+# dot product's error is at most F eps (||a||^2 + ||b||^2) / 2 (F features, eps = 1.1e-16), so
+# 1e-9 covers F up to ~10^7. Ball tests closer than this to a radius are decided exactly.
+_TIE_RTOL = 1e-9
 # Row sums of `probs` must be within this of 1 (float32 softmax over ~1000 classes is ~1e-6).
 _PROBS_SUM_ATOL = 1e-3
 # Relative tolerances for the covariance checks of `frechet_distance`.
@@ -366,34 +373,66 @@ def inception_score(probs, *, num_splits=10):
 
 
 def _squared_distance_blocks(rows, columns):
-    """Yields ``(start, block)``: squared distances of ``rows[start:start + c]`` to ``columns``.
+    """Yields ``(start, block, slack)`` for ``rows[start:start + c]`` against ``columns``.
 
-    Uses ``||a||^2 + ||b||^2 - 2 a.b`` in float64, clipped at 0, ``c`` rows at a time.
+    ``block``: squared distances from ``||a||^2 + ||b||^2 - 2 a.b`` in float64, clipped at 0,
+    ``c`` rows at a time. ``slack``: a bound on the rounding error of each entry,
+    ``_TIE_RTOL (||a||^2 + ||b||^2)``; comparisons closer than that are re-decided exactly.
     """
     row_norms = np.einsum("ij,ij->i", rows, rows)
     column_norms = np.einsum("ij,ij->i", columns, columns)
     chunk = max(1, _CHUNK_ELEMENTS // max(1, columns.shape[0]))
     for start in range(0, rows.shape[0], chunk):
         stop = min(start + chunk, rows.shape[0])
-        block = row_norms[start:stop, None] + column_norms[None, :] - 2.0 * (rows[start:stop] @ columns.T)
-        yield start, np.maximum(block, 0.0)
+        norms = row_norms[start:stop, None] + column_norms[None, :]
+        block = norms - 2.0 * (rows[start:stop] @ columns.T)
+        yield start, np.maximum(block, 0.0), _TIE_RTOL * norms
+
+
+def _exact_squared_distances(a, b):
+    """``sum((a - b)^2)`` row by row: the same bits for the same pair of rows however the
+    rows were batched (the expansion's GEMM rounds differently in different blocks, and
+    ``x @ x.T`` may run as SYRK), so a copy of a point is exactly as far as the point."""
+    difference = a - b
+    return np.sum(difference * difference, axis=1)
 
 
 def _kth_neighbour_squared_radii(features, ks):
     """Squared distance of each row to its k-th nearest *other* row, for each k in ``ks``.
 
     Returns a dict ``k -> [N]``. The row itself is excluded (its own distance is set to
-    inf), so duplicates of a row do count as neighbours at distance 0.
+    inf), so duplicates of a row do count as neighbours at distance 0. Each radius is the
+    exact (``_exact_squared_distances``) k-th smallest value: the candidates within the
+    rounding slack of the expansion's k-th value are recomputed exactly and ranked.
     """
     ks = sorted(set(ks))
     radii = {k: np.empty(features.shape[0], dtype=np.float64) for k in ks}
-    for start, block in _squared_distance_blocks(features, features):
+    for start, block, slack in _squared_distance_blocks(features, features):
         rows = np.arange(block.shape[0])
         block[rows, start + rows] = np.inf
         smallest = np.partition(block, [k - 1 for k in ks], axis=1)
         for k in ks:
-            radii[k][start : start + block.shape[0]] = smallest[:, k - 1]
+            approx = smallest[:, k - 1 : k]
+            near = np.abs(block - approx) <= slack
+            below = np.sum((block < approx) & ~near, axis=1)
+            r, c = np.nonzero(near)  # row-major: grouped by row; each row has >= 1 entry
+            exact = _exact_squared_distances(features[start + r], features[c])
+            order = np.lexsort((exact, r))
+            first = np.searchsorted(r[order], rows)
+            radii[k][start : start + block.shape[0]] = exact[order][first + k - 1 - below]
     return radii
+
+
+def _in_balls(block, slack, radii, rows, columns, *, strict):
+    """``block < radii`` (``strict``) or ``<=``, with the entries within ``slack`` of their
+    radius re-decided on exact distances (``radii`` broadcasts against ``block``)."""
+    compare = np.less if strict else np.less_equal
+    inside = compare(block, radii)
+    r, c = np.nonzero(np.abs(block - radii) <= slack)
+    if r.size:
+        exact = _exact_squared_distances(rows[r], columns[c])
+        inside[r, c] = compare(exact, np.broadcast_to(radii, block.shape)[r, c])
+    return inside
 
 
 def _manifold_metrics(real, fake, *, precision_recall_k=None, density_coverage_k=None):
@@ -410,13 +449,21 @@ def _manifold_metrics(real, fake, *, precision_recall_k=None, density_coverage_k
         dc_real_radii = real_radii[density_coverage_k]
         balls_per_fake = np.zeros(fake.shape[0], dtype=np.int64)
         real_ball_has_fake = np.zeros(real.shape[0], dtype=bool)
-    for start, block in _squared_distance_blocks(real, fake):
+    for start, block, slack in _squared_distance_blocks(real, fake):
         stop = start + block.shape[0]
+        rows = real[start:stop]
         if precision_recall_k is not None:
-            fake_in_real_manifold |= np.any(block <= pr_real_radii[start:stop, None], axis=0)
-            real_in_fake_manifold[start:stop] = np.any(block <= fake_radii[None, :], axis=1)
+            # Kynkäänniemi et al.: closed balls (their code compares with `<=`).
+            fake_in_real_manifold |= np.any(_in_balls(
+                block, slack, pr_real_radii[start:stop, None], rows, fake, strict=False), axis=0)
+            real_in_fake_manifold[start:stop] = np.any(_in_balls(
+                block, slack, fake_radii[None, :], rows, fake, strict=False), axis=1)
         if density_coverage_k is not None:
-            inside = block <= dc_real_radii[start:stop, None]
+            # Strictly inside, as Naeem et al.'s prdc code (`distance < radius`): a fake that
+            # copies a real point's k-th neighbour lies on that point's ball and is not counted,
+            # so identical sets give density 1 (with `<=` it would be (k + 1) / k).
+            inside = _in_balls(block, slack, dc_real_radii[start:stop, None], rows, fake,
+                               strict=True)
             balls_per_fake += np.sum(inside, axis=0)
             real_ball_has_fake[start:stop] = np.any(inside, axis=1)
     if precision_recall_k is not None:
@@ -470,8 +517,9 @@ def precision_recall(real_features, fake_features, *, k=3):
 def density_coverage(real_features, fake_features, *, k=5):
     """Density and coverage from k-nearest-neighbour balls around the real points.
 
-    With ``B_i`` the ball around real point i of radius ``NND_k(real_i)`` (distance to its
-    k-th nearest *other* real point; boundary inclusive):
+    With ``B_i`` the open ball around real point i of radius ``NND_k(real_i)`` (distance to
+    its k-th nearest *other* real point; a fake on the boundary is outside, ``distance <
+    radius`` as in the authors' ``prdc`` code):
     ``density = 1 / (k M) sum_j sum_i 1[fake_j in B_i]`` (can exceed 1) and
     ``coverage = 1 / N sum_i 1[exists j: fake_j in B_i]``. Distances in row chunks.
 
@@ -488,8 +536,12 @@ def density_coverage(real_features, fake_features, *, k=5):
         samples, non-finite values, bad ``k``.
 
     Reference: Naeem et al. 2020, "Reliable Fidelity and Diversity Metrics for Generative
-    Models", §3.2 (density and coverage equations; k = 5). Their ``prdc`` code compares
-    with a strict ``<``; the two differ only on exact ties.
+    Models", §3.2 (density and coverage equations; k = 5), and their ``prdc`` code
+    (clovaai/generative-evaluation-prdc, ``prdc/prdc.py``: ``compute_density`` and
+    ``compute_coverage`` compare ``distance_real_fake < radii``). The strict comparison
+    matters for fakes that copy real points: on identical sets density is exactly 1 and
+    coverage 1, whereas an inclusive ball would give density (k + 1) / k. (Precision and
+    recall keep Kynkäänniemi et al.'s inclusive ``<=``.)
     """
     k = _as_int(k, "k", minimum=1)
     real, fake = _validate_real_fake(
