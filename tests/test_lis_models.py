@@ -199,10 +199,10 @@ class TorchRMSpropTest(tf.test.TestCase):
         sched4 = rmsprop(RIterativeConfig(), "r_iterative", 4)._learning_rate
         self.assertAllClose(sched4(399_999), 5e-4)
         self.assertAllClose(sched4(400_000), 1e-4)
-        code = rmsprop(GLISConfig(preset="code"), "glis")
+        code = rmsprop(GLISConfig(lr_preset="code"), "glis")
         self.assertAllClose(code.learning_rate, 2e-5)
-        with self.assertRaisesRegex(ValueError, "--preset must be one of"):
-            rmsprop(GLISConfig(preset="mine"), "glis")
+        with self.assertRaisesRegex(ValueError, "--lr_preset must be one of"):
+            rmsprop(GLISConfig(lr_preset="mine"), "glis")
 
     def test_data_presets_in_built_models(self):
         """The paper's rates for its other data (research/lis.md §1.9): CelebA 160 400k @ 2e-5
@@ -219,7 +219,7 @@ class TorchRMSpropTest(tf.test.TestCase):
                     tempfile.TemporaryDirectory() as tmp:
                 run = helpers.tiny_run(tmp, model="glis", dataset=dataset, image_size=size)
                 gan = runner.build_model(run, runner.resolve_model_config(
-                    run, {"latent_dim": 8, "nfeature": 2, "lis_modules": 0, "preset": preset}))
+                    run, {"latent_dim": 8, "nfeature": 2, "lis_modules": 0, "lr_preset": preset}))
                 for opt in (gan.g_optimizer, gan.d_optimizer):
                     lr = opt._learning_rate
                     for step, value in points:

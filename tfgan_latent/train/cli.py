@@ -10,7 +10,7 @@ import sys
 
 from absl import app, flags, logging
 
-from tfgan_latent.train import registry
+from tfgan_latent.train import presets, registry
 from tfgan_latent.train.config import RunConfig
 
 COMMANDS = {
@@ -114,13 +114,32 @@ def define_flags():
                         "(default: the export's own, else normal)")
 
 
+def _given_run(command):
+    """Run settings set on the command line (and the demo's own defaults under them)."""
+    names = [f.name for f in dataclasses.fields(RunConfig)]
+    given = {n: FLAGS[n].value for n in names if FLAGS[n].present}
+    return {**DEMO_DEFAULTS, **given} if command == "demo" else given
+
+
+def _preset(run_given, model_given):
+    """``presets.apply`` for the command line's model, data set and ``--preset``."""
+    from tfgan_latent import data
+
+    run_fields = {f.name for f in dataclasses.fields(RunConfig)}
+    model = run_given.get("model", FLAGS.model)
+    try:
+        kind = data.dataset_kind(run_given.get("dataset", FLAGS.dataset))
+    except ValueError:
+        kind = "images"  # an unknown data set is refused by RunConfig.validate
+    return presets.apply(model, run_given.get("preset", FLAGS.preset), kind, run_given,
+                         model_given, run_fields)
+
+
 def _run_config(command):
+    run_values, _ = _preset(_given_run(command), {})
     values = {}
     for f in dataclasses.fields(RunConfig):
-        if FLAGS[f.name].present or command != "demo" or f.name not in DEMO_DEFAULTS:
-            values[f.name] = FLAGS[f.name].value
-        else:
-            values[f.name] = DEMO_DEFAULTS[f.name]
+        values[f.name] = run_values.get(f.name, FLAGS[f.name].value)
     if (command == "demo" and not FLAGS["eval_every"].present
             and values["steps"] % values["log_every"] == 0):
         values["eval_every"] = values["steps"]  # the demo scores its final generator
@@ -139,7 +158,8 @@ def _model_overrides(run_cfg, command):
     if command == "demo":
         for k, v in DEMO_MODEL_DEFAULTS.items():
             overrides.setdefault(k, v)
-    return overrides
+    _, overrides = _preset(_given_run(command), overrides)
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
 
 
 def _check_applicable(command):
@@ -188,6 +208,11 @@ def main(argv, command):
         if command == "models":
             for name, spec in sorted(registry.MODELS.items()):
                 print(f"{name:12s} {spec.description}")
+                for preset, kind, p in presets.presets_of(name):
+                    when = (f"; ~{p.minutes:g} min of training on {p.cpu}" if p.minutes else "")
+                    values = " ".join(f"--{k}={v}" for k, v in sorted(p.values.items()))
+                    print(f"{'':12s}   --preset={preset} ({kind} data{when}): {values or '-'}"
+                          f"  [{p.source}]")
             return 0
         if command == "evaluate":
             result = evaluate(

@@ -1,9 +1,11 @@
 """Run configuration: frozen dataclasses, resolved from flags and written as config.json."""
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 DISTRIBUTE = ("none", "mirrored", "multiworker")
+PRESET_NAMES = ("paper", "authors_code", "cpu")  # train.presets.NAMES
 # Compute precisions: Keras dtype policies (variables, checkpoints and exports stay float32).
 # bf16 needs no loss scaling; fp16 trains with a dynamic loss scale (models.gan.loss_scaled).
 PRECISIONS = {"float32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
@@ -24,12 +26,17 @@ class RunConfig:
 
     model: str = "dcgan"
     dataset: str = "shapes"
+    # Named settings filling what the command line leaves unset (train.presets): paper (the
+    # defaults), authors_code, cpu.
+    preset: str = "paper"
     steps: int = 2000
     batch_size: int = 64
     seed: int = 0
     out: str = ""  # default: runs/<model>_<dataset>
     image_size: int = 32
-    export_dir: str = ""  # default: saved_models/<model>_<dataset>
+    # TF Serving's model base path for this run's exports (versions inside); "": the run's
+    # own, saved_models/<run folder name> (``export_base``).
+    export_dir: str = ""
     distribute: str = "none"
     cpu_devices: int = 0  # >1: split the CPU into this many logical devices (mirrored tests)
     log_every: int = 50
@@ -66,13 +73,20 @@ class RunConfig:
     def resolved(self):
         """Fills the path defaults and validates every field."""
         tag = f"{self.model}_{self.dataset}".replace("/", "_")
-        cfg = dataclasses.replace(
-            self.data_resolved(),
-            out=self.out or str(Path("runs") / tag),
-            export_dir=self.export_dir or str(Path("saved_models") / tag),
-        )
+        cfg = dataclasses.replace(self.data_resolved(), out=self.out or str(Path("runs") / tag))
         cfg.validate()
         return cfg
+
+    def export_base(self, kind="generator"):
+        """The folder this run's exports go to, one version each: ``--export_dir``, else
+        ``saved_models/<run folder name>`` for a generator and ``saved_models/<run folder
+        name>_<kind>`` for another export (``_autoencoder``), so runs in folders of different names
+        never share a base (a TF Serving model) unless told to, while successive exports of one
+        run number its versions."""
+        if self.export_dir:
+            return Path(self.export_dir)
+        name = Path(os.path.abspath(self.out or ".")).name or "run"
+        return Path("saved_models") / (name if kind == "generator" else f"{name}_{kind}")
 
     def data_resolved(self):
         """This config with ``--crop`` / ``--flip`` "auto" replaced by the model's paper settings
@@ -126,6 +140,8 @@ class RunConfig:
                     f"--{name}={getattr(self, name)} must be a multiple of --log_every="
                     f"{self.log_every} (samples and checkpoints are taken at log steps)."
                 )
+        if self.preset not in PRESET_NAMES:
+            raise ValueError(f"--preset must be one of {PRESET_NAMES}, got {self.preset!r}.")
         if self.verbose not in (0, 1, 2):
             raise ValueError(f"--verbose must be 0, 1 or 2, got {self.verbose!r}.")
         if self.steps > 10**9:

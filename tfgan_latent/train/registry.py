@@ -10,6 +10,7 @@ import keras
 
 from tfgan_latent import data
 from tfgan_latent.models import feature_discriminator, nets, variants
+from tfgan_latent.train import presets
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,3 +232,10 @@ register_model("dragan", DRAGANConfig, _builder(
 register_model("wgan_gp", WGANGPConfig, _builder(
     variants.WGANGP, lambda c: dict(gp_weight=c.gp_weight)),
     "WGAN-GP (Gulrajani et al. 2017)")
+
+# The RFGAN authors' 2018 code trains these families with other nets and batch than the
+# carpedm20 reference code that RFGAN §4 cites (research/rfgan.md §1.5, §4.8).
+for _model in ("dcgan", "lsgan", "dragan", "wgan_gp"):
+    presets.register_preset(_model, "authors_code", {
+        "latent_dim": 128, "batch_size": 128, "g_top_width": 1024, "weight_init": "glorot",
+        "kernel_size": 5}, source="QuickSolverKyle/Tensorflow-MyGANs (research/rfgan.md §1.5)")

@@ -1,7 +1,8 @@
 """Config dataclasses of the LIS paper's models, with defaults from Jung 2017 and its code.
 
 Learning-rate presets (research/lis.md §1.9): the paper's text and the authors' README
-disagree; ``--preset=paper`` uses the text, ``--preset=code`` the README commands. Both are for
+disagree; ``--lr_preset=paper`` uses the text, ``--lr_preset=code`` the README commands
+(``--preset=authors_code`` selects the latter with the other code settings). Both are for
 CelebA at 80 px (and any other data); where the paper trains other data at its own rate,
 ``DATA_LR_PRESETS`` takes over for that data set and resolution. ``--lr``, ``--lr_drop_step``
 and ``--lr_after_drop`` override single values.
@@ -43,7 +44,7 @@ DATA_LR_PRESETS = {
 class LISOptimizerConfig:
     """RMSprop for every net (§3; code: alpha 0.9, eps 1e-6, PyTorch epsilon placement)."""
 
-    preset: str = "paper"  # "paper" (text) or "code" (README); see LR_PRESETS
+    lr_preset: str = "paper"  # "paper" (text) or "code" (README); see LR_PRESETS
     lr: float = 0.0  # 0: the preset's learning rate
     lr_drop_step: int = -1  # batches before the drop; -1: the preset's, 0: no drop
     lr_after_drop: float = 0.0  # 0: the preset's
@@ -54,10 +55,11 @@ class LISOptimizerConfig:
         """(lr, drop step, lr after) with the preset filled in (``DATA_LR_PRESETS`` for the
         data set and size where the paper has one); validates the preset."""
         presets = LR_PRESETS[model]
-        if self.preset not in presets:
-            raise ValueError(f"--preset must be one of {sorted(presets)}, got {self.preset!r}.")
+        if self.lr_preset not in presets:
+            raise ValueError(f"--lr_preset must be one of {sorted(presets)}, "
+                             f"got {self.lr_preset!r}.")
         lr, drop, after = DATA_LR_PRESETS.get(model, {}).get(
-            (dataset, image_size), presets[self.preset])
+            (dataset, image_size), presets[self.lr_preset])
         return (self.lr or lr, drop if self.lr_drop_step < 0 else self.lr_drop_step,
                 self.lr_after_drop or after)
 

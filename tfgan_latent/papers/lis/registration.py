@@ -9,7 +9,7 @@ from tfgan_latent.optimizers import TorchRMSprop
 from tfgan_latent.papers.lis import config as lis_config
 from tfgan_latent.papers.lis import nets
 from tfgan_latent.papers.lis.models import GLIS, LISGenerator, RIterative, RSeparate
-from tfgan_latent.train import registry
+from tfgan_latent.train import presets, registry
 from tfgan_latent.train.config import read_run_folder
 
 
@@ -113,3 +113,8 @@ registry.register_model("r_iterative", lis_config.RIterativeConfig, build_r_iter
 registry.register_model("r_separate", lis_config.RSeparateConfig, build_r_separate,
                         "R-separate: reverser on a finished generator, G(R(G(z))) (Jung 2017 §2.1)",
                         crop="lis", flip=True)
+
+# The authors' README commands train at other rates than §3's text (research/lis.md §1.9).
+for _model in ("glis", "r_iterative", "r_separate"):
+    presets.register_preset(_model, "authors_code", {"lr_preset": "code"},
+                            source="aleju/gan-error-avoidance README commands (research/lis.md §1.9)")

@@ -1,6 +1,6 @@
 """Config of RFGAN's denoising autoencoder (``--model=dae``), defaults from the paper and code.
 
-Presets (research/rfgan.md §1.2-1.3, §4.8): ``paper`` = an encoder equal to D's trunk and a
+Decoder layouts, ``--dae_layout`` (research/rfgan.md §1.2-1.3, §4.8): ``paper`` = an encoder equal to D's trunk and a
 decoder shaped like G (§3.1: "share the same architecture as" D and G), tanh output;
 ``authors_code`` = the released RFGAN.py decoder (1×1 conv entry to 4·width channels, deconvs,
 linear output). Both put the authors' 1×1 bottleneck conv (8 channels) after the trunk, and
@@ -8,13 +8,13 @@ both take the representative feature from the trunk's last conv block (before th
 """
 import dataclasses
 
-PRESETS = ("paper", "authors_code")
+DAE_LAYOUTS = ("paper", "authors_code")
 NOISE_CHOICES = ("auto", "salt_pepper", "masking", "gaussian", "authors_sp_quirk", "none")
 
 
 @dataclasses.dataclass(frozen=True)
 class DAEConfig:
-    preset: str = "paper"  # paper | authors_code (decoder layout, module docstring)
+    dae_layout: str = "paper"  # paper | authors_code (decoder layout and init, module docstring)
     width: int = 64  # authors' `depth` = 64 = D's base width (carpedm20 df_dim 64)
     kernel_size: int = 5  # 5×5 convs in the authors' code and in carpedm20/DCGAN-tensorflow
     code_channels: int = 8  # authors' `patch_depth` n = 8: a 1×1 conv to 4×4×8 = 128-d code

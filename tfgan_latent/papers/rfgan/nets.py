@@ -24,15 +24,15 @@ from tfgan_latent.models import nets
 FEATURE_LAYER = "representative_feature"
 
 
-def preset_init(preset):
-    """The weight initializer of a preset: N(0, 0.02) (paper, carpedm20) or Xavier (authors)."""
-    return "glorot" if preset == "authors_code" else "normal"
+def layout_init(layout):
+    """The weight initializer of a DAE layout: N(0, 0.02) (paper, carpedm20) or Xavier (authors)."""
+    return "glorot" if layout == "authors_code" else "normal"
 
 
-def dae_encoder(image_size, channels, width=64, kernel_size=5, code_channels=8, preset="paper"):
+def dae_encoder(image_size, channels, width=64, kernel_size=5, code_channels=8, layout="paper"):
     """images → code [B, 4, 4, code_channels]; layer ``representative_feature`` = the trunk's
     last conv block (conv → BN → LeakyReLU(0.2), authors' ``en_conv4``)."""
-    init = preset_init(preset)
+    init = layout_init(layout)
     trunk = nets.discriminator_trunk(nets.dcgan_discriminator(
         image_size, channels, width, "batch", kernel_size, init), name="encoder_trunk")
     x_in = keras.Input((image_size, image_size, channels), name="images")
@@ -42,7 +42,7 @@ def dae_encoder(image_size, channels, width=64, kernel_size=5, code_channels=8, 
     return keras.Model(x_in, code, name="encoder")
 
 
-def dae_decoder(image_size, channels, width=64, kernel_size=5, code_channels=8, preset="paper"):
+def dae_decoder(image_size, channels, width=64, kernel_size=5, code_channels=8, layout="paper"):
     """code [B, 4, 4, code_channels] → images.
 
     ``paper``: flatten, then the DCGAN generator net (dense to 4×4, deconvs, tanh).
@@ -50,15 +50,15 @@ def dae_decoder(image_size, channels, width=64, kernel_size=5, code_channels=8, 
     last) halving the width down to ``width``, linear output (RFGAN.py ``decoder``).
     """
     code = keras.Input((4, 4, code_channels), name="code")
-    if preset == "paper":
+    if layout == "paper":
         g = nets.dcgan_generator(16 * code_channels, image_size, channels, width, kernel_size,
-                                 weight_init=preset_init(preset), name="decoder_net")
+                                 weight_init=layout_init(layout), name="decoder_net")
         return keras.Model(code, g(layers.Flatten()(code)), name="decoder")
-    if preset != "authors_code":
-        raise ValueError(f"--preset must be 'paper' or 'authors_code', got {preset!r}.")
+    if layout != "authors_code":
+        raise ValueError(f"--dae_layout must be 'paper' or 'authors_code', got {layout!r}.")
     stages = int(math.log2(image_size)) - 2
     top = width * 2 ** max(stages - 2, 0)
-    init = lambda: nets.initializer(preset_init(preset))
+    init = lambda: nets.initializer(layout_init(layout))
     x = layers.Conv2D(top, 1, kernel_initializer=init(), name="entry")(code)
     x = layers.ReLU()(FusedBatchNormalization(momentum=0.9, epsilon=1e-5, name="entry_bn")(x))
     for i in range(stages - 1):

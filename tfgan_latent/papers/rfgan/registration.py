@@ -5,13 +5,14 @@ from tfgan_latent import data
 from tfgan_latent.models.autoencoder import Autoencoder
 from tfgan_latent.papers.rfgan import config as rfgan_config
 from tfgan_latent.papers.rfgan import nets
-from tfgan_latent.train import registry
+from tfgan_latent.train import presets, registry
 
 
 def build_dae(run_cfg, cfg):
     """The denoising AE of §3.1 for the run's data, compiled with the authors' Adam."""
-    if cfg.preset not in rfgan_config.PRESETS:
-        raise ValueError(f"--preset must be one of {rfgan_config.PRESETS}, got {cfg.preset!r}.")
+    if cfg.dae_layout not in rfgan_config.DAE_LAYOUTS:
+        raise ValueError(f"--dae_layout must be one of {rfgan_config.DAE_LAYOUTS}, "
+                         f"got {cfg.dae_layout!r}.")
     if run_cfg.eval_every:
         raise ValueError("--eval_every does not apply to --model=dae (it scores generators); "
                          "its log shows the reconstruction loss.")
@@ -22,9 +23,9 @@ def build_dae(run_cfg, cfg):
     else:
         channels = data.dataset_channels(run_cfg.dataset)
         encoder = nets.dae_encoder(run_cfg.image_size, channels, cfg.width, cfg.kernel_size,
-                                   cfg.code_channels, cfg.preset)
+                                   cfg.code_channels, cfg.dae_layout)
         decoder = nets.dae_decoder(run_cfg.image_size, channels, cfg.width, cfg.kernel_size,
-                                   cfg.code_channels, cfg.preset)
+                                   cfg.code_channels, cfg.dae_layout)
     noise, amount = cfg.resolved_noise(kind)
     model = Autoencoder(encoder, decoder, loss=cfg.loss, noise=noise, noise_amount=amount,
                         salt_vs_pepper=cfg.salt_vs_pepper, feature_layer=nets.FEATURE_LAYER,
@@ -37,3 +38,7 @@ def build_dae(run_cfg, cfg):
 
 registry.register_model("dae", rfgan_config.DAEConfig, build_dae,
                         "denoising autoencoder whose encoder --rf GANs load (Bang & Shim 2018 §3.1)")
+
+# The released RFGAN.py decoder (1x1 conv entry, deconvs, linear output, Xavier init).
+presets.register_preset("dae", "authors_code", {"dae_layout": "authors_code"},
+                        source="QuickSolverKyle/Tensorflow-MyGANs RFGAN.py (research/rfgan.md §4.8)")

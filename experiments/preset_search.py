@@ -1,0 +1,312 @@
+"""Seeded, resumable search for the CPU presets (``--preset=cpu``, issue 31).
+
+Each *arm* is a registered model with the flags that make it the paper's arm (e.g. ``glis0`` =
+``glis --lis_modules=0``); each *candidate* is a set of searched flags (widths, rates, steps,
+batch, a weight average, critic steps, γ/λ_k ...) that leaves the paper's method intact: its
+architecture family, losses and schedule. A run is one arm × candidate × data set × seed,
+trained by the library's own CLI in a fresh process (``taskset`` pins it to one core with
+``--core``), scored during training with ``--eval_every`` (the shapes manifold score: on-manifold
+% and modes of 18; 2-D sets: modes and the high-quality share).
+
+Resumable: every finished run appends one JSON line to ``<out>/search.jsonl`` and is skipped
+when asked again; an interrupted run's folder (``<out>/runs/``, git-ignored) resumes from its
+last checkpoint exactly (the trainer's resume), so a killed search loses at most one
+checkpoint interval. ``--report`` rewrites ``<out>/search.md`` from the records only.
+
+    # 2-D sets, 1 seed per candidate (screen), one core:
+    python experiments/preset_search.py --dataset=ring8 --arms=dcgan,wgan_gp --seeds=0 --core=0
+    # shapes 32 px, the chosen candidate over 3 seeds:
+    python experiments/preset_search.py --dataset=shapes --arms=glis0 --candidates=w32 --seeds=0,1,2
+    python experiments/preset_search.py --report
+"""
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from absl import app, flags
+
+flags.DEFINE_list("arms", [], "arms to run (default: every arm with candidates for the set)")
+flags.DEFINE_list("candidates", [], "candidate names (default: all of the arm's)")
+flags.DEFINE_string("dataset", "shapes", "shapes | ring8 | grid25")
+flags.DEFINE_integer("image_size", 32, "image size for shapes")
+flags.DEFINE_list("seeds", ["0"], "seeds")
+flags.DEFINE_integer("core", -1, "pin each run to this CPU core (taskset); -1: no pinning")
+flags.DEFINE_string("out", "experiments/results/presets", "results folder")
+flags.DEFINE_boolean("report", False, "only rewrite search.md from search.jsonl")
+flags.DEFINE_boolean("dry_run", False, "print the commands, run nothing")
+FLAGS = flags.FLAGS
+
+# Arms: name -> (registered model, flags that define the paper's arm).
+ARMS = {
+    "dcgan": ("dcgan", {}),
+    "dcgan_rf": ("dcgan", {"rf": True}),
+    "lsgan": ("lsgan", {}),
+    "lsgan_rf": ("lsgan", {"rf": True}),
+    "wgan_gp": ("wgan_gp", {}),
+    "wgan_gp_rf": ("wgan_gp", {"rf": True}),
+    "dragan": ("dragan", {}),
+    "wgan_gp_resize": ("wgan_gp_resize", {}),
+    "glis0": ("glis", {"lis_modules": 0}),
+    "glis3": ("glis", {"lis_modules": 3}),
+    "began": ("began", {}),
+    "began_cs": ("began_cs", {}),
+    "bgan": ("bgan", {}),
+    "clggan": ("clggan", {}),
+}
+
+# The demo's recipe (experiments/results/demo/probes/arch/): the starting point for the DCGAN
+# families on images.
+_DEMO_NETS = {"width": 32, "g_upsampling": "nearest", "coord_conv": True, "latent_dim": 8,
+              "batch_size": 32, "adam_epsilon": 1e-7}
+
+# Candidates: arm -> data kind -> name -> flags. Written before the runs; a new idea is a new
+# name (records are keyed by it), never an edit of one that has run.
+CANDIDATES = {
+    "dcgan": {
+        "images": {
+            "demo15": {**_DEMO_NETS, "g_steps": 2, "g_lr": 1e-3, "d_lr": 1e-3,
+                       "ema_decay": 0.999, "steps": 15000},
+        },
+        "points": {
+            "b256_lr2e-4": {"batch_size": 256, "g_lr": 2e-4, "d_lr": 2e-4, "steps": 10000},
+            "b512_lr1e-4_ema": {"batch_size": 512, "g_lr": 1e-4, "d_lr": 1e-4, "steps": 10000,
+                                "ema_decay": 0.999},
+            "b256_lr1e-3_g2": {"batch_size": 256, "g_lr": 1e-3, "d_lr": 1e-3, "g_steps": 2,
+                               "steps": 10000, "ema_decay": 0.999},
+        },
+    },
+    "lsgan": {
+        "images": {
+            "demo15": {**_DEMO_NETS, "g_steps": 2, "g_lr": 1e-3, "d_lr": 1e-3,
+                       "ema_decay": 0.999, "steps": 15000},
+        },
+        "points": {
+            "b256_lr2e-4": {"batch_size": 256, "g_lr": 2e-4, "d_lr": 2e-4, "steps": 10000},
+            "b512_lr1e-4_ema": {"batch_size": 512, "g_lr": 1e-4, "d_lr": 1e-4, "steps": 10000,
+                                "ema_decay": 0.999},
+        },
+    },
+    "wgan_gp": {
+        "images": {
+            "w32_n5": {"width": 32, "g_upsampling": "nearest", "coord_conv": True,
+                       "latent_dim": 8, "batch_size": 32, "g_lr": 2e-4, "d_lr": 2e-4,
+                       "ema_decay": 0.999, "steps": 4000},
+        },
+        "points": {
+            "b256_lr1e-3": {"batch_size": 256, "g_lr": 1e-3, "d_lr": 1e-3, "steps": 3000},
+            "b256_lr1e-3_ema": {"batch_size": 256, "g_lr": 1e-3, "d_lr": 1e-3, "steps": 3000,
+                                "ema_decay": 0.999},
+        },
+    },
+    "glis0": {
+        "images": {
+            "n32_lr2e-4_b32": {"nfeature": 32, "lr": 2e-4, "lr_drop_step": 0, "batch_size": 32,
+                               "latent_dim": 32, "steps": 6000},
+            "n32_lr1e-4_b64_ema": {"nfeature": 32, "lr": 1e-4, "lr_drop_step": 0,
+                                   "batch_size": 64, "latent_dim": 32, "steps": 6000},
+        },
+        "points": {
+            "b256_lr1e-4": {"batch_size": 256, "lr": 1e-4, "lr_drop_step": 0, "steps": 10000},
+        },
+    },
+    "glis3": {
+        "images": {
+            "n32_lr2e-4_b32": {"nfeature": 32, "lr": 2e-4, "lr_drop_step": 0, "batch_size": 32,
+                               "latent_dim": 32, "steps": 6000},
+        },
+        "points": {
+            "b256_lr1e-4": {"batch_size": 256, "lr": 1e-4, "lr_drop_step": 0, "steps": 10000},
+        },
+    },
+    "began": {
+        "images": {
+            "w16_g0.5_lr5e-4": {"width": 16, "gamma": 0.5, "g_lr": 5e-4, "d_lr": 5e-4,
+                                "steps": 6000},
+        },
+        "points": {
+            "g0.5_b256": {"gamma": 0.5, "batch_size": 256, "steps": 10000},
+            "g1_lk1e-3_b256": {"gamma": 1.0, "lambda_k": 1e-3, "batch_size": 256,
+                               "steps": 10000},
+        },
+    },
+    "began_cs": {
+        "images": {
+            "w16_g0.5_lr5e-4": {"width": 16, "gamma": 0.5, "g_lr": 5e-4, "d_lr": 5e-4,
+                                "steps": 6000},
+        },
+        "points": {
+            "g0.5_b256": {"gamma": 0.5, "batch_size": 256, "steps": 10000},
+            "g1_lk1e-3_b256": {"gamma": 1.0, "lambda_k": 1e-3, "batch_size": 256,
+                               "steps": 10000},
+        },
+    },
+}
+# Evaluations per run (the curve the record keeps) and samples scored at each.
+EVALS_PER_RUN = {"images": 6, "points": 10}
+EVAL_SAMPLES = {"images": 1000, "points": 2500}
+KIND = {"shapes": "images", "ring8": "points", "grid25": "points"}
+# Goals of issue 31 (per seed): shapes ≥ 50 % on the manifold and ≥ 15 of 18 modes; ring8 all
+# 8 modes; grid25 ≥ 20 of 25.
+GOALS = {"shapes": ("on_manifold_percent", 50.0, "modes", 15),
+         "ring8": ("modes", 8, None, None), "grid25": ("modes", 20, None, None)}
+
+
+def cpu_line():
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        text = Path("/proc/cpuinfo").read_text()
+        isa = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_tile") if f" {f}" in text]
+    except OSError:
+        isa = []
+    return f"{model} ({' '.join(isa)}), {os.cpu_count()} cores"
+
+
+def run_name(arm, cand, dataset, image_size, seed):
+    size = f"{image_size}" if KIND[dataset] == "images" else ""
+    return f"{dataset}{size}/{arm}/{cand}_seed{seed}"
+
+
+def read_records(out):
+    path = Path(out) / "search.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def command(arm, values, dataset, image_size, seed, run_dir, encoder_dir=None):
+    model, arm_flags = ARMS[arm]
+    kind = KIND[dataset]
+    steps = values["steps"]
+    every = max(steps // EVALS_PER_RUN[kind], 1)
+    settings = {"model": model, "dataset": dataset, "seed": seed, "out": str(run_dir),
+                "export_dir": str(Path(run_dir) / "export"), "log_every": every,
+                "eval_every": every, "sample_every": every, "checkpoint_every": every,
+                "eval_samples": EVAL_SAMPLES[kind], "verbose": 0, **arm_flags, **values}
+    if kind == "images":
+        settings["image_size"] = image_size
+    if arm_flags.get("rf"):
+        settings["encoder_from"] = str(encoder_dir)
+    args = [sys.executable, "-m", "tfgan_latent", "train"]
+    for k, v in settings.items():
+        args.append(f"--{k}={str(v).lower() if isinstance(v, bool) else v}")
+    return args
+
+
+def train(args, core, log_path):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    if core >= 0:
+        args = ["taskset", "-c", str(core), *args]
+        env.update(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")
+    start_wall, start_cpu = time.time(), os.times()
+    with open(log_path, "a") as log:
+        log.write(" ".join(args) + "\n")
+        log.flush()
+        rc = subprocess.call(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    end = os.times()
+    cpu = (end.children_user + end.children_system) - (start_cpu.children_user
+                                                       + start_cpu.children_system)
+    return rc, time.time() - start_wall, cpu
+
+
+def curve_of(run_dir):
+    path = Path(run_dir) / "metrics.jsonl"
+    rows = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+    keep = ("on_manifold_percent", "modes", "hq_percent", "fid", "ms_ssim", "num_modes")
+    return [{"step": r["step"], **{k: r[f"eval/{k}"] for k in keep if f"eval/{k}" in r}}
+            for r in rows if any(k.startswith("eval/") for k in r)]
+
+
+def meets(dataset, point):
+    key, goal, key2, goal2 = GOALS[dataset]
+    ok = point.get(key, -1) >= goal
+    return ok and (key2 is None or point.get(key2, -1) >= goal2)
+
+
+def main(argv):
+    del argv
+    out = Path(FLAGS.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if FLAGS.report:
+        write_report(out, read_records(out))
+        return
+    kind = KIND[FLAGS.dataset]
+    done = {(r["arm"], r["candidate"], r["dataset"], r.get("image_size"), r["seed"])
+            for r in read_records(out)}
+    arms = FLAGS.arms or [a for a in CANDIDATES if kind in CANDIDATES[a]]
+    for arm in arms:
+        cands = CANDIDATES.get(arm, {}).get(kind, {})
+        names = FLAGS.candidates or list(cands)
+        for cand in names:
+            if cand not in cands:
+                raise ValueError(f"--candidates: {arm} has no {kind} candidate {cand!r}; it has "
+                                 f"{sorted(cands)}.")
+            for seed in map(int, FLAGS.seeds):
+                size = FLAGS.image_size if kind == "images" else None
+                key = (arm, cand, FLAGS.dataset, size, seed)
+                if key in done:
+                    continue
+                name = run_name(arm, cand, FLAGS.dataset, FLAGS.image_size, seed)
+                run_dir = out / "runs" / name
+                run_dir.mkdir(parents=True, exist_ok=True)
+                args = command(arm, cands[cand], FLAGS.dataset, FLAGS.image_size, seed, run_dir)
+                if FLAGS.dry_run:
+                    print(" ".join(args))
+                    continue
+                log_path = out / "logs" / (name.replace("/", "__") + ".log")
+                log_path.parent.mkdir(parents=True, exist_ok=True)
+                rc, wall, cpu = train(args, FLAGS.core, log_path)
+                curve = curve_of(run_dir)
+                record = {"arm": arm, "candidate": cand, "values": cands[cand],
+                          "dataset": FLAGS.dataset, "image_size": size, "seed": seed,
+                          "rc": rc, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+                          "core": FLAGS.core, "curve": curve,
+                          "final": curve[-1] if curve else {}, "cpu": cpu_line(),
+                          "date": time.strftime("%Y-%m-%d %H:%M")}
+                record["meets_goal"] = bool(curve) and meets(FLAGS.dataset, curve[-1])
+                with open(out / "search.jsonl", "a") as f:
+                    f.write(json.dumps(record, sort_keys=True) + "\n")
+                print(f"{name}: rc {rc}, {wall:.0f} s, final {record['final']}", flush=True)
+    write_report(out, read_records(out))
+
+
+def write_report(out, records):
+    lines = ["# CPU preset search (`experiments/preset_search.py`)", "",
+             "Every run of the search, in the order run; `final` = the last evaluation; "
+             "goal: shapes ≥ 50 % on the manifold and ≥ 15 of 18 modes, ring8 8 of 8 modes, "
+             "grid25 ≥ 20 of 25 (issue 31). Wall time is of a run pinned to one core "
+             "(`core` ≥ 0) or free; `cpu_s` is its CPU time.", "",
+             "| data | arm | candidate | seed | steps | on-manifold % | modes | HQ % | best "
+             "on-manifold % (step) | goal | wall min | cpu min | rc | CPU |",
+             "|---" * 14 + "|"]
+    for r in records:
+        data = r["dataset"] + (str(r["image_size"]) if r.get("image_size") else "")
+        f = r.get("final", {})
+        best = max(r["curve"], key=lambda p: p.get("on_manifold_percent", p.get("modes", 0)),
+                   default={})
+        best_txt = (f"{best.get('on_manifold_percent', '–')} ({best.get('step', '–')})"
+                    if best else "–")
+        lines.append(
+            f"| {data} | {r['arm']} | {r['candidate']} | {r['seed']} | {f.get('step', '–')} | "
+            f"{f.get('on_manifold_percent', '–')} | {f.get('modes', '–')} | "
+            f"{f.get('hq_percent', '–')} | {best_txt} | {'yes' if r['meets_goal'] else 'no'} | "
+            f"{r['wall_s'] / 60:.1f} | {r['cpu_s'] / 60:.1f} | {r['rc']} | {r['cpu']} |")
+    lines += ["", "Candidates (flags on top of the arm's paper defaults):", ""]
+    for arm, kinds in CANDIDATES.items():
+        for kind, cands in kinds.items():
+            for name, values in cands.items():
+                flags_txt = " ".join(f"--{k}={v}" for k, v in values.items())
+                lines.append(f"- {arm} ({kind}) `{name}`: `{flags_txt}` "
+                             f"(arm flags: {ARMS[arm][1] or 'none'})")
+    (Path(out) / "search.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    app.run(main)

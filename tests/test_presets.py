@@ -1,0 +1,93 @@
+"""``--preset``: named settings under the command line's own (train.presets), resolved in-process
+as the CLI resolves them."""
+import contextlib
+import io
+
+import tensorflow as tf
+from absl import flags
+
+from tfgan_latent.train import cli, presets, runner
+
+FLAGS = flags.FLAGS
+
+
+def resolve(*argv):
+    """(RunConfig, model overrides, model config) of ``tfgan-latent train ARGV``."""
+    cli.define_flags()
+    FLAGS.unparse_flags()
+    try:
+        FLAGS(["tfgan-latent", *argv])
+        run = cli._run_config("train")
+        overrides = cli._model_overrides(run, "train")
+        return run, overrides, runner.resolve_model_config(run, overrides)
+    finally:
+        FLAGS.unparse_flags()
+
+
+class PresetTest(tf.test.TestCase):
+
+    def tearDown(self):
+        for key in [k for k in presets._PRESETS if k[0] == "test_model"]:
+            del presets._PRESETS[key]
+        super().tearDown()
+
+    def test_paper_is_the_defaults(self):
+        run, overrides, cfg = resolve("--model=glis")
+        self.assertEqual(run.preset, "paper")
+        self.assertEqual(overrides, {})
+        # §3.3: 5e-4 for 100k batches, then 1e-4 (research/lis.md §1.9).
+        self.assertEqual(cfg.schedule("glis"), (5e-4, 100_000, 1e-4))
+
+    def test_authors_code_fills_unset_flags_and_explicit_flags_win(self):
+        run, overrides, cfg = resolve("--model=glis", "--preset=authors_code")
+        self.assertEqual(run.preset, "authors_code")
+        # The README's G-LIS command: 2e-5 throughout (aleju/gan-error-avoidance README).
+        self.assertEqual(cfg.schedule("glis"), (2e-5, 0, 2e-5))
+        _, _, cfg = resolve("--model=glis", "--preset=authors_code", "--lr_preset=paper")
+        self.assertEqual(cfg.schedule("glis"), (5e-4, 100_000, 1e-4))
+        # Run settings of a preset (batch) and model settings (z) alike; the flag wins.
+        run, _, cfg = resolve("--model=dcgan", "--preset=authors_code", "--batch_size=64")
+        self.assertEqual((run.batch_size, cfg.latent_dim, cfg.weight_init), (64, 128, "glorot"))
+        run, _, cfg = resolve("--model=dcgan", "--preset=authors_code", "--latent_dim=7")
+        self.assertEqual((run.batch_size, cfg.latent_dim), (128, 7))
+
+    def test_kind_specific_values_on_top_of_any(self):
+        presets.register_preset("test_model", "cpu", {"steps": 10, "width": 4}, source="test")
+        presets.register_preset("test_model", "cpu", {"width": 8}, source="test", kind="points")
+        self.assertEqual(presets.preset_values("test_model", "cpu", "images"),
+                         {"steps": 10, "width": 4})
+        self.assertEqual(presets.preset_values("test_model", "cpu", "points"),
+                         {"steps": 10, "width": 8})
+        run, mdl = presets.apply("test_model", "cpu", "points", {"steps": 3}, {}, {"steps"})
+        self.assertEqual((run, mdl), ({"steps": 3}, {"width": 8}))
+        self.assertEqual(presets.preset_values("test_model", "paper", "points"), {})
+        with self.assertRaisesRegex(ValueError, "already registered"):
+            presets.register_preset("test_model", "cpu", {}, source="test")
+
+    def test_errors_name_the_flag(self):
+        with self.assertRaisesRegex(ValueError, "--preset must be one of"):
+            resolve("--model=glis", "--preset=mine")
+        presets.register_preset("test_model", "cpu", {"width": 8}, source="test", kind="points")
+        with self.assertRaisesRegex(ValueError, "--preset=cpu: no CPU preset of "
+                                                "--model=test_model for images data yet "
+                                                r"\(there is one for points\)"):
+            presets.preset_values("test_model", "cpu", "images")
+        with self.assertRaisesRegex(ValueError, "preset name must be one of"):
+            presets.register_preset("test_model", "paper", {}, source="test")
+
+    def test_models_lists_presets(self):
+        cli.define_flags()
+        FLAGS.unparse_flags()
+        FLAGS(["tfgan-latent"])
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                self.assertEqual(cli.main(["tfgan-latent"], "models"), 0)
+        finally:
+            FLAGS.unparse_flags()
+        glis = out.getvalue().split("\nglis ")[1].split("\nlggan")[0]
+        self.assertIn("--preset=authors_code (any data): --lr_preset=code", glis)
+
+
+if __name__ == "__main__":
+    tf.test.main()
