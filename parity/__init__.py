@@ -1,0 +1,1 @@
+"""Parity harness: runs the authors' own code and writes golden fixtures (see README.md)."""
