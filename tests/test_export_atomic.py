@@ -1,6 +1,7 @@
 """Exports are atomic and never overwritten: a failed or killed export leaves no numbered
 version, a version number another export holds is skipped, a rerun of a finished run adds no
 duplicate version (``--reexport`` adds one on purpose)."""
+import contextlib
 import dataclasses
 import os
 import signal
@@ -199,6 +200,45 @@ class RerunExportTest(tf.test.TestCase):
             fourth = runner.train(longer, helpers.tiny_model_config(longer))
             self.assertEqual(Path(fourth["export"]).name, "3")  # a new checkpoint: a new version
             self.assertEqual(_entries(base), ["1", "2", "3"])
+
+
+class DefaultExportBaseTest(tf.test.TestCase):
+    """Without --export_dir a run exports under ``saved_models/<run folder name>`` (an
+    autoencoder under ``..._autoencoder``): two runs never share a TF Serving base, successive
+    exports of one run number its versions, and the message names what was exported."""
+
+    def test_runs_export_under_their_own_folder_names(self):
+        from tests.test_bad_inputs import run_cli  # `tfgan-latent ...` in this process
+
+        tiny = ("--dataset=ring8 --steps=2 --batch_size=8 --log_every=1 --sample_every=2 "
+                "--checkpoint_every=2 --mlp_units=16 --mlp_layers=2 --verbose=0")
+        with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
+            printed = {}
+            # the demo and another run of the same model and data (the README's RF example)
+            for name, model in (("demo", "dcgan"), ("rf_dcgan", "dcgan"), ("dae_toy", "dae")):
+                code, printed[name] = run_cli(f"train --model={model} --out=runs/{name} {tiny}",
+                                              tmp)
+                self.assertEqual(code, 0, printed[name])
+            self.assertEqual(sorted(os.listdir("saved_models")),
+                             ["dae_toy_autoencoder", "demo", "rf_dcgan"])
+            for name, base, kind in (("demo", "demo", "generator"),
+                                     ("rf_dcgan", "rf_dcgan", "generator"),
+                                     ("dae_toy", "dae_toy_autoencoder", "autoencoder")):
+                version = Path("saved_models") / base / "1"
+                self.assertIn(f"exported {kind}: {version}\n", printed[name])
+                self.assertTrue(export.is_complete_export(version))
+                self.assertEqual(export.read_metadata(version)["run"],
+                                 os.path.abspath(Path("runs") / name))
+            self.assertNotIn("generator", printed["dae_toy"])
+            # successive exports of one run: its next versions
+            code, again = run_cli(f"train --model=dcgan --out=runs/demo {tiny} --reexport", tmp)
+            self.assertIn(f"exported generator: {Path('saved_models/demo/2')}\n", again)
+            self.assertEqual(_entries("saved_models/demo"), ["1", "2"])
+            # an explicit --export_dir is kept as given
+            code, given = run_cli(f"train --model=dcgan --out=runs/other {tiny} "
+                                  "--export_dir=served/shared", tmp)
+            self.assertIn(f"exported generator: {Path('served/shared/1')}\n", given)
+            self.assertFalse(Path("saved_models/other").exists())
 
 
 if __name__ == "__main__":

@@ -83,6 +83,7 @@ class Autoencoder(TrainedModel):
 
     tracker_names = ("loss", "input_error")
     _model_keys = ("encoder", "decoder")
+    export_kind = "autoencoder"  # serving_default: data → reconstruction; encode: data → code
 
     def __init__(self, encoder, decoder, *, loss="l1", noise="salt_pepper", noise_amount=0.25,
                  salt_vs_pepper=0.5, feature_layer="", seed=None, **kwargs):

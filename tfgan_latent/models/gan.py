@@ -112,6 +112,8 @@ class TrainedModel(NestedModelsConfig, keras.Model):
     tracker_names = ()
     _model_keys = ()
     d_steps = 1
+    # What ``export_to`` writes: names the run's default export base and the CLI's message.
+    export_kind = "generator"
 
     def __init__(self, *, seed=None, **kwargs):
         super().__init__(**kwargs)

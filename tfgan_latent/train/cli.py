@@ -280,7 +280,8 @@ def main(argv, command):
         return 2
     if "export" in result:
         print(f"samples: {result['samples']}\ncheckpoint: {result['checkpoint']}\n"
-              f"exported generator: {result['export']}\nrun folder: {result['out']}")
+              f"exported {result['export_kind']}: {result['export']}\n"
+              f"run folder: {result['out']}")
     if "eval" in result:
         print(f"scores at step {result['step']}: {json.dumps(result['eval'], sort_keys=True)}")
     return 0

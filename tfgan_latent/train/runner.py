@@ -187,7 +187,7 @@ def train(run_cfg, model_cfg=None):
     model_cfg = model_cfg or resolve_model_config(run_cfg)
     index, chief = strategy_lib.worker_index() if run_cfg.distribute == "multiworker" else (0, True)
     out = Path(run_cfg.out) if chief else Path(run_cfg.out) / f"worker_{index}"
-    for flag, path in (("out", run_cfg.out), ("export_dir", run_cfg.export_dir)):
+    for flag, path in (("out", run_cfg.out), ("export_dir", run_cfg.export_base())):
         check_folder(flag, path)
     if run_cfg.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -339,23 +339,25 @@ def _train_locked(run_cfg, model_cfg, out, chief):
         with storage_errors("the final samples in", sample_dir):
             result["samples"] = str(write_samples(end))
         output = "points" if kind == "points" else "images"
-        previous = _finished_export(out / "result.json", result, run_cfg)
-        with storage_errors("the exported generator in", run_cfg.export_dir), gan.averaged():
-            result["export"] = previous or str(gan.export_to(run_cfg.export_dir, output,
+        base = run_cfg.export_base(gan.export_kind)
+        previous = _finished_export(out / "result.json", result, base, run_cfg.reexport)
+        with storage_errors(f"the exported {gan.export_kind} in", base), gan.averaged():
+            result["export"] = previous or str(gan.export_to(base, output,
                                                              export_metadata(run_cfg, gan)))
+        result["export_kind"] = gan.export_kind
         with storage_errors("the run's result files in", out):
             result.update(gan.write_run_files(out))
             (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
-def _finished_export(result_path, result, run_cfg):
+def _finished_export(result_path, result, base, reexport=False):
     """The export of an earlier finish of this run at the same checkpoint, if it is complete and
-    in ``--export_dir`` (a rerun of a finished run then adds no duplicate version; ``--reexport``
+    in ``base`` (a rerun of a finished run then adds no duplicate version; ``--reexport``
     exports again on purpose); else None."""
     from tfgan_latent.train import export
 
-    if run_cfg.reexport or not result_path.exists():
+    if reexport or not result_path.exists():
         return None
     try:
         previous = json.loads(result_path.read_text())
@@ -363,7 +365,7 @@ def _finished_export(result_path, result, run_cfg):
         return None  # unreadable: export again, result.json is rewritten below
     path = Path(previous.get("export") or "")
     if (previous.get("checkpoint") == result["checkpoint"] and export.is_complete_export(path)
-            and path.parent.resolve() == Path(run_cfg.export_dir).resolve()):
+            and path.parent.resolve() == Path(base).resolve()):
         return str(path)
     return None
 
@@ -386,8 +388,10 @@ def evaluate_outputs(gan, run_cfg, real_examples=None):
 
 
 def export_metadata(run_cfg, gan):
-    """What ``evaluate``/``sample --saved_model`` need to know about an export."""
+    """What ``evaluate``/``sample --saved_model`` need to know about an export, and the run
+    folder that made it."""
     return {"model": run_cfg.model, "dataset": run_cfg.dataset, "image_size": run_cfg.image_size,
+            "run": os.path.abspath(run_cfg.out),
             "latent_dim": gan.latent_dim, "latent_prior": gan.latent_prior,
             "latent_prior_args": gan.latent_prior_args, "toy_params": run_cfg.toy_params(),
             "step": int(gan.step.numpy())}

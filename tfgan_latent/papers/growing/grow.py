@@ -62,9 +62,8 @@ def grown_configs(from_run, out, steps, export_dir=""):
     size, latent, top, extra = next_sizes(old_run.model, old_run, old_cfg)
     new_cfg = dataclasses.replace(old_cfg, latent_dim=latent, top=top, extra_cycles=extra,
                                   grown_from_steps=done, schedule_steps=0)
-    tag = f"{old_run.model}_{old_run.dataset}_grown".replace("/", "_")
     new_run = dataclasses.replace(old_run, image_size=size, steps=done + steps, out=str(out),
-                                  export_dir=export_dir or str(Path("saved_models") / tag)).resolved()
+                                  export_dir=export_dir).resolved()  # "": the new run's own base
     old_plan = cnn.growth_plan(old_run.model, old_run.image_size, old_cfg.latent_dim, old_cfg.top,
                                old_cfg.extra_cycles)
     new_plan = cnn.growth_plan(new_run.model, size, latent, top, extra)
@@ -104,8 +103,14 @@ def _seed_checkpoint(old_run, old_cfg, new_run, new_cfg, stages, dirs):
     keras.utils.set_random_seed(new_run.seed)
     gan = stages[-2].build(None)
     planned = [int(v) for v in gan.schedule.numpy()]  # [cycle, start, fade] the new plan gives
-    status = tf.train.Checkpoint(**gan.checkpoint_items()).restore(latest)
-    status.assert_existing_objects_matched()
+    # Every value of the checkpoint is restored, its stored run settings (Checkpointer's
+    # "settings", absent from runs written before they were stored) into a throwaway variable:
+    # the grown run saves its own below. (Leaving them out made TF warn "Value in checkpoint
+    # could not be found in the restored object: (root).settings".)
+    items = gan.checkpoint_items()
+    if tf.train.load_checkpoint(latest).has_tensor(Checkpointer.SETTINGS_KEY):
+        items["settings"] = tf.Variable("", dtype=tf.string, trainable=False)
+    tf.train.Checkpoint(**items).restore(latest).assert_consumed()
     if [int(v) for v in gan.schedule.numpy()] != planned:
         raise ValueError(f"--from_run={old_run.out}: its last cycle's schedule "
                          f"{gan.schedule.numpy().tolist()} differs from the one the grown run "
