@@ -77,6 +77,13 @@ CANDIDATES = {
                                 "ema_decay": 0.999},
             "b256_lr1e-3_g2": {"batch_size": 256, "g_lr": 1e-3, "d_lr": 1e-3, "g_steps": 2,
                                "steps": 10000, "ema_decay": 0.999},
+            # after the first three (7 of 8 modes at b512, lr 1e-4, EMA):
+            "b512_lr1e-4_ema_20k": {"batch_size": 512, "g_lr": 1e-4, "d_lr": 1e-4,
+                                    "steps": 20000, "ema_decay": 0.999},
+            "b1024_lr1e-4_ema": {"batch_size": 1024, "g_lr": 1e-4, "d_lr": 1e-4,
+                                 "steps": 10000, "ema_decay": 0.999},
+            "b512_lr5e-5_ema_20k": {"batch_size": 512, "g_lr": 5e-5, "d_lr": 5e-5,
+                                    "steps": 20000, "ema_decay": 0.999},
         },
     },
     "lsgan": {
