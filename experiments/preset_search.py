@@ -113,8 +113,8 @@ CANDIDATES = {
         "images": {
             "n32_lr2e-4_b32": {"nfeature": 32, "lr": 2e-4, "lr_drop_step": 0, "batch_size": 32,
                                "latent_dim": 32, "steps": 6000},
-            "n32_lr1e-4_b64_ema": {"nfeature": 32, "lr": 1e-4, "lr_drop_step": 0,
-                                   "batch_size": 64, "latent_dim": 32, "steps": 6000},
+            "n32_lr1e-4_b64": {"nfeature": 32, "lr": 1e-4, "lr_drop_step": 0,
+                               "batch_size": 64, "latent_dim": 32, "steps": 6000},
         },
         "points": {
             "b256_lr1e-4": {"batch_size": 256, "lr": 1e-4, "lr_drop_step": 0, "steps": 10000},
@@ -133,6 +133,9 @@ CANDIDATES = {
         "images": {
             "w16_g0.5_lr5e-4": {"width": 16, "gamma": 0.5, "g_lr": 5e-4, "d_lr": 5e-4,
                                 "steps": 6000},
+            "w32_l1_g0.5_lr2e-4": {"width": 32, "recon_norm": "l1_mean", "gamma": 0.5,
+                                   "g_lr": 2e-4, "d_lr": 2e-4, "batch_size": 32,
+                                   "steps": 6000},
         },
         "points": {
             "g0.5_b256": {"gamma": 0.5, "batch_size": 256, "steps": 10000},
@@ -144,6 +147,9 @@ CANDIDATES = {
         "images": {
             "w16_g0.5_lr5e-4": {"width": 16, "gamma": 0.5, "g_lr": 5e-4, "d_lr": 5e-4,
                                 "steps": 6000},
+            "w32_l1_g0.5_lr2e-4": {"width": 32, "recon_norm": "l1_mean", "gamma": 0.5,
+                                   "g_lr": 2e-4, "d_lr": 2e-4, "batch_size": 32,
+                                   "steps": 6000},
         },
         "points": {
             "g0.5_b256": {"gamma": 0.5, "batch_size": 256, "steps": 10000},
@@ -152,6 +158,15 @@ CANDIDATES = {
         },
     },
 }
+CANDIDATES["wgan_gp_resize"] = {"images": {
+    "w32_z32": {"width": 32, "latent_dim": 32, "batch_size": 32, "steps": 3000},
+}}
+for _arm in ("bgan", "clggan"):
+    CANDIDATES[_arm] = {"images": {
+        "z32_top32_b16": {"latent_dim": 32, "top": 32, "batch_size": 16, "steps": 6000},
+        "z32_top64_b32_lr2e-4": {"latent_dim": 32, "top": 64, "batch_size": 32, "lr": 2e-4,
+                                 "steps": 6000},
+    }}
 # Evaluations per run (the curve the record keeps) and samples scored at each.
 EVALS_PER_RUN = {"images": 6, "points": 10}
 EVAL_SAMPLES = {"images": 1000, "points": 2500}
