@@ -171,6 +171,64 @@ class MinibatchStddevTest(tf.test.TestCase):
             MinibatchStddev(old_channels=4)(np.zeros((2, 2, 2, 4), "float32"))
         with self.assertRaisesRegex(ValueError, "rank"):
             MinibatchStddev()(np.zeros((4,), "float32"))
+        with self.assertRaisesRegex(ValueError, "group_size"):
+            MinibatchStddev(group_size=0)
+        with self.assertRaisesRegex(ValueError, "group_size"):
+            MinibatchStddev(group_size=True)
+
+    # ProGAN groups (the authors' bGAN / lgGAN ops.py, group 4): sample b is in group b mod M
+    # with M = B / min(G, B); a loop over the strided groups, written here.
+    @staticmethod
+    def np_group_map(x, group, tau=None, old=None):
+        x = np.asarray(x, np.float64)
+        g = min(group, x.shape[0])
+        m = x.shape[0] // g
+        stats = [np_mbstd_stat(x[j::m], tau, old) for j in range(m)]
+        return np.array([stats[b % m] for b in range(x.shape[0])])
+
+    def test_groups_match_numpy_strided(self):
+        rng = np.random.default_rng(11)
+        x = rng.normal(size=(8, 3, 2, 6)) * rng.uniform(0.5, 3.0, size=(8, 1, 1, 1))
+        for use_tau, tau in ((False, None), (True, 0.0), (True, 0.3), (True, 0.5)):
+            layer = MinibatchStddev(use_tau=use_tau, initial_tau=0.5 if tau is None else tau, group_size=4,
+                                    dtype="float64")
+            out = layer(x).numpy()
+            np.testing.assert_array_equal(out[..., :6], x)
+            want = self.np_group_map(x, 4, tau if use_tau else None)
+            self.assertGreater(np.ptp(want), 1e-3)  # the two groups differ
+            for b in range(8):
+                np.testing.assert_allclose(out[b, ..., 6], want[b], rtol=1e-13, atol=0)
+        # strided, not consecutive: the first group is {0, 2, 4, 6}
+        consecutive = np_mbstd_stat(x[:4])
+        self.assertGreater(abs(out[0, 0, 0, 6] - consecutive), 1e-3)
+
+    def test_group_at_least_batch_is_whole_batch(self):
+        x = np.random.default_rng(12).normal(size=(3, 2, 2, 4))
+        whole = MinibatchStddev(use_tau=False, dtype="float64")(x).numpy()
+        for group in (3, 4, 16):
+            grouped = MinibatchStddev(use_tau=False, group_size=group, dtype="float64")(x).numpy()
+            np.testing.assert_allclose(grouped, whole, rtol=1e-15, atol=0)
+        # batch 8, group 1: every sample alone -> sqrt(eps)
+        ones = MinibatchStddev(use_tau=False, group_size=1, dtype="float64")(
+            np.random.default_rng(13).normal(size=(8, 2, 2, 4))).numpy()
+        np.testing.assert_allclose(ones[..., 4], np.sqrt(EPS), rtol=1e-12)
+
+    def test_group_in_compiled_function_with_unknown_batch(self):
+        x = np.random.default_rng(14).normal(size=(8, 2, 2, 4)).astype("float32")
+        layer = MinibatchStddev(use_tau=False, group_size=4)
+        run = tf.function(layer, input_signature=[tf.TensorSpec((None, 2, 2, 4), tf.float32)])
+        np.testing.assert_allclose(run(x).numpy()[:, 0, 0, 4], self.np_group_map(x, 4),
+                                   rtol=1e-5)
+
+    def test_group_config_roundtrip(self):
+        x = np.random.default_rng(15).normal(size=(4, 2, 2, 4)).astype("float32")
+        layer = MinibatchStddev(use_tau=False, group_size=2)
+        config = layer.get_config()
+        self.assertEqual(config["group_size"], 2)
+        clone = roundtrip(layer)
+        self.assertEqual(clone.group_size, 2)
+        np.testing.assert_array_equal(clone(x).numpy(), layer(x).numpy())
+        self.assertIsNone(MinibatchStddev().get_config()["group_size"])
 
 
 # ------------------------------------------------------------------- β fading

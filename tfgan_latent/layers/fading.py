@@ -26,6 +26,12 @@ def _he_normal():
     )
 
 
+def exact_constant(value):
+    """Initializer filling ``value`` directly in the variable's dtype (Keras's ``Constant``
+    rounds through float32: 0.3 becomes 0.30000001192092896 in a float64 variable)."""
+    return lambda shape, dtype=None: ops.full(shape, value, dtype=dtype)
+
+
 def _check_unit_interval(value, name):
     value = float(value)
     if not 0.0 <= value <= 1.0:
@@ -133,7 +139,7 @@ class _BetaFadedBase(keras.layers.Layer):
         self.beta = self.add_weight(
             name="beta",
             shape=(),
-            initializer=keras.initializers.Constant(self.initial_beta),
+            initializer=exact_constant(self.initial_beta),
             trainable=False,
         )
 
@@ -585,7 +591,7 @@ class AlphaFade(keras.layers.Layer):
         self.alpha = self.add_weight(
             name="alpha",
             shape=(),
-            initializer=keras.initializers.Constant(self.initial_alpha),
+            initializer=exact_constant(self.initial_alpha),
             trainable=False,
         )
 

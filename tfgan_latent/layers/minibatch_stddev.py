@@ -4,20 +4,23 @@ import math
 import keras
 from keras import ops
 
+from tfgan_latent.layers.fading import exact_constant
+
 
 @keras.saving.register_keras_serializable(package="tfgan_latent")
 class MinibatchStddev(keras.layers.Layer):
     """Appends one constant feature map holding the minibatch standard deviation.
 
     For an input ``x`` of shape ``[B, H, W, C]`` (channels last; any rank >= 2 works the
-    same way) the layer computes, over the **whole minibatch** (no ProGAN group size):
+    same way) the layer computes, over the **whole minibatch** (``group_size=None``, the
+    thesis) or over each ProGAN group (``group_size=G``, below):
 
         sigma[h, w, c] = sqrt(mean_b (x[b, h, w, c] - mean_b x[b, h, w, c])^2 + epsilon)
 
     (biased / population variance, ``epsilon`` inside the square root), reduces it to one
     scalar ``s`` and returns ``concat([x, s * ones([B, H, W, 1])], axis=-1)``, i.e.
-    ``C + 1`` channels with the new map **last**. The statistic is computed in float32
-    and cast back to the input dtype.
+    ``C + 1`` channels with the new map **last**. The statistic is computed in the input's
+    dtype (float32 for 16-bit inputs) and cast back to it.
 
     * ``use_tau=False``: ``s = mean_{h, w, c} sigma`` (the plain statistic; the code's
       ``useTau='n'``).
@@ -37,15 +40,25 @@ class MinibatchStddev(keras.layers.Layer):
       halves ``tau = 1/2`` equals the plain statistic (up to float rounding). For an
       unequal split, the plain statistic is reached at ``tau = (C - old) / C``.
 
-    ``tau`` is a non-trainable scalar variable (``layer.tau``, float32), so a schedule
-    can ``layer.tau.assign(value)`` between steps without retracing and
-    ``tf.train.Checkpoint`` / ``get_weights`` carry it. With ``use_tau=False`` there is
-    no such variable (``layer.tau`` is ``None``).
+    Groups (``group_size=G``; Karras et al. 2018, ``networks.py::minibatch_stddev_layer``,
+    which the authors' bGAN and lgGAN ``ops.py`` use with G = 4): with ``G' = min(G, B)``
+    (``B`` must be a multiple of ``G'``) and ``M = B / G'``, sample ``b`` belongs to group
+    ``b mod M`` (the code reshapes ``[B, ...]`` to ``[G', M, ...]``, so a group is the
+    **strided** set ``{m, m + M, m + 2M, ...}``, not ``G'`` consecutive samples). Each
+    group gets its own ``sigma`` (over its ``G'`` members), its own ``s`` (τ split as
+    above) and its members the map ``s[b mod M]``. ``G >= B`` is the whole minibatch.
+    The thesis's text computes the statistic "over the minibatch" (§6.2.6, Fig. 3), as
+    its bgGAN, cgGAN and clgGAN code does.
 
-    Batch size 1: the variance is exactly 0, so every ``sigma`` is ``sqrt(epsilon)``
-    (``1e-4`` by default) and ``s = sqrt(epsilon)`` for every ``tau``; the value and its
-    gradient are finite (this is what the authors' code computes). Under a
-    ``tf.distribute`` strategy the minibatch is the per-replica batch.
+    ``tau`` is a non-trainable scalar variable (``layer.tau``, the layer's variable
+    dtype), so a schedule can ``layer.tau.assign(value)`` between steps without
+    retracing and ``tf.train.Checkpoint`` / ``get_weights`` carry it. With
+    ``use_tau=False`` there is no such variable (``layer.tau`` is ``None``).
+
+    Batch size 1 (or groups of one): the variance is exactly 0, so every ``sigma`` is
+    ``sqrt(epsilon)`` (``1e-4`` by default) and ``s = sqrt(epsilon)`` for every ``tau``;
+    the value and its gradient are finite (this is what the authors' code computes).
+    Under a ``tf.distribute`` strategy the minibatch is the per-replica batch.
 
     Args:
         use_tau: use the τ-smoothed statistic of Eq. 15 (clgGAN, and cgGAN per §6.2.6)
@@ -56,10 +69,13 @@ class MinibatchStddev(keras.layers.Layer):
         initial_tau: initial value of the ``tau`` variable, in ``[0, 1]``. The default
             1/2 is the stable value; a growth schedule assigns 0 right after growth.
         epsilon: added to the variance inside the square root (code: 1e-8).
+        group_size: ``None`` (default): the whole minibatch (thesis §6.2.6); a positive
+            int: ProGAN's strided groups of that size (the authors' bGAN / lgGAN: 4).
         **kwargs: standard ``keras.layers.Layer`` arguments (``name``, ``dtype``, ...).
 
     Reference: Sandström 2019, §6.2.6, Eq. 15 and Fig. 3 (after Karras et al. 2018,
-    §3); resolved from the authors' ``celebA/clgGAN/code/ops.py::minibatch_stddev_layer``.
+    §3); resolved from the authors' ``celebA/clgGAN/code/ops.py::minibatch_stddev_layer``
+    (whole batch, τ) and ``celebA/bGAN/code/ops.py:73-87`` (groups of 4).
     """
 
     def __init__(
@@ -68,6 +84,7 @@ class MinibatchStddev(keras.layers.Layer):
         old_channels=None,
         initial_tau=0.5,
         epsilon=1e-8,
+        group_size=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -83,7 +100,12 @@ class MinibatchStddev(keras.layers.Layer):
         epsilon = float(epsilon)
         if not (epsilon >= 0.0 and math.isfinite(epsilon)):
             raise ValueError(f"`epsilon` must be a finite float >= 0, got {epsilon}.")
+        if group_size is not None and (
+            isinstance(group_size, bool) or not isinstance(group_size, int) or group_size < 1
+        ):
+            raise ValueError(f"`group_size` must be None or a positive int, got {group_size!r}.")
         self.use_tau = bool(use_tau)
+        self.group_size = group_size
         self.old_channels = old_channels
         self.initial_tau = initial_tau
         self.epsilon = epsilon
@@ -115,23 +137,48 @@ class MinibatchStddev(keras.layers.Layer):
             self.tau = self.add_weight(
                 name="tau",
                 shape=(),
-                initializer=keras.initializers.Constant(self.initial_tau),
+                initializer=exact_constant(self.initial_tau),
                 trainable=False,
             )
 
-    def statistic(self, inputs):
-        """The scalar ``s`` (float32) the layer appends, for inputs ``[B, ..., C]``."""
-        x = ops.cast(inputs, "float32")
-        centered = x - ops.mean(x, axis=0, keepdims=True)
-        sigma = ops.sqrt(ops.mean(ops.square(centered), axis=0) + self.epsilon)
+    @staticmethod
+    def _compute_dtype(inputs):
+        dtype = keras.backend.standardize_dtype(inputs.dtype)
+        return "float32" if dtype in ("float16", "bfloat16") else dtype
+
+    def _groups(self, x):
+        """``(x as [G', M, ...], G')``: ProGAN's strided groups (the whole batch: G' = B)."""
+        batch = ops.shape(x)[0]
+        if self.group_size is None:
+            return x[:, None], 1
+        size = ops.minimum(self.group_size, batch)
+        return ops.reshape(x, (size, -1) + tuple(x.shape[1:])), size
+
+    def group_statistic(self, inputs):
+        """The scalar ``s`` of each group, ``[M]`` (``[1]`` for the whole minibatch)."""
+        x = ops.cast(inputs, self._compute_dtype(inputs))
+        grouped, _ = self._groups(x)
+        centered = grouped - ops.mean(grouped, axis=0, keepdims=True)
+        sigma = ops.sqrt(ops.mean(ops.square(centered), axis=0) + self.epsilon)  # [M, ...]
+        axes = tuple(range(1, len(sigma.shape)))
         if not self.use_tau:
-            return ops.mean(sigma)
+            return ops.mean(sigma, axis=axes)
         old = self._split(inputs.shape[-1])
-        tau = ops.cast(self.tau, "float32")
-        return (1.0 - tau) * ops.mean(sigma[..., :old]) + tau * ops.mean(sigma[..., old:])
+        tau = ops.cast(self.tau, x.dtype)
+        return ((1.0 - tau) * ops.mean(sigma[..., :old], axis=axes)
+                + tau * ops.mean(sigma[..., old:], axis=axes))
+
+    def statistic(self, inputs):
+        """The scalar ``s`` the layer appends (whole minibatch; with groups, the first
+        group's), in the compute dtype (float32 for 16-bit inputs)."""
+        return self.group_statistic(inputs)[0]
 
     def call(self, inputs):
-        stat = ops.cast(self.statistic(inputs), inputs.dtype)
+        stat = self.group_statistic(inputs)  # [M]
+        if self.group_size is not None:
+            _, size = self._groups(inputs)
+            stat = ops.tile(stat, (size,))  # sample b gets group b mod M
+        stat = ops.reshape(ops.cast(stat, inputs.dtype), (-1,) + (1,) * (len(inputs.shape) - 1))
         feature_map = ops.ones_like(inputs[..., :1]) * stat
         return ops.concatenate([inputs, feature_map], axis=-1)
 
@@ -146,5 +193,6 @@ class MinibatchStddev(keras.layers.Layer):
             old_channels=self.old_channels,
             initial_tau=self.initial_tau,
             epsilon=self.epsilon,
+            group_size=self.group_size,
         )
         return config

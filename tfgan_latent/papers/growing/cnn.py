@@ -18,7 +18,10 @@ and ``r_k = 4 * 2^(k-1)``:
 * ``clggan`` (§6.2.5, Tables 10-15): layers and channels: resolution ``r_k``, widths
   ``w(s) * z_k / latent_dim`` (thesis: z_k at 4x4 halving to 8 at r_k).
 
-Weights are He normal, untruncated (§6.2.8; growing.md A8), biases zero. The layers are
+Weights are He normal, untruncated (§6.2.8; growing.md A8), biases zero; ``weight_init=
+"authors"`` draws them as the authors' ``ops.py`` does instead (``authors_kernel_initializer``).
+The minibatch stddev runs over the whole minibatch (§6.2.6); ``group_size=4`` is the
+authors' bGAN / lgGAN code (ProGAN's groups). The layers are
 the β-faded ones of ``tfgan_latent.layers`` so a grown cycle can start exactly where the
 previous one ended (β = 0) and fade its new channels in; at β = 1 they are plain layers.
 """
@@ -39,6 +42,36 @@ from tfgan_latent.layers import (
 MODELS = ("bgan", "bggan", "cggan", "lggan", "clggan")
 LAYER_GROWING = ("lggan", "clggan")  # models whose resolution grows (α-faded layers)
 TAU_MODELS = ("cggan", "clggan")  # τ-smoothed minibatch stddev (§6.2.6; growing.md A12)
+WEIGHT_INITS = ("he", "authors")
+# The authors' code computes the minibatch stddev over ProGAN's groups of 4 in these models
+# (celebA/bGAN/code/ops.py:73-87 via model.py:154; lgGAN/code/ops.py:73-87 via
+# model_exact_pro.py:195), over the whole minibatch in bgGAN / cgGAN / clgGAN; the thesis
+# text over the minibatch (§6.2.6, Fig. 3).
+AUTHORS_GROUP_SIZE = {"bgan": 4, "lggan": 4}
+
+
+def authors_kernel_initializer(input_channels, input_size=None):
+    """``N(0, 2 / (C·H·W))`` of the **input map** ``[H, W, C]`` (``input_size`` = H = W), as the
+    authors' ``ops.py::conv2d`` draws a conv kernel (whatever its k x k; growing.md A8), or
+    ``N(0, 2 / C)`` with ``input_size=None``: their ``conv4x4`` (g1, ``C`` = its output
+    channels) and ``dense`` (``C`` = its inputs). Untruncated; biases stay zero."""
+    fan = input_channels * (input_size or 1) ** 2
+    return keras.initializers.RandomNormal(0.0, math.sqrt(2.0 / fan))
+
+
+def _initializer(weight_init, input_channels, input_size=None):
+    if weight_init not in WEIGHT_INITS:
+        raise ValueError(f"`weight_init` must be one of {WEIGHT_INITS}, got {weight_init!r}.")
+    if weight_init == "he":
+        return None  # the β-faded layers' default: He normal, untruncated (§6.2.8)
+    return authors_kernel_initializer(input_channels, input_size)
+
+
+def output_dtype():
+    """The dtype of the nets' last layer: float32 (the loss's precision) under a float32 or
+    mixed policy, the policy's own under a float64 one (the parity tests run in float64)."""
+    variable_dtype = keras.config.dtype_policy().variable_dtype
+    return "float64" if variable_dtype == "float64" else "float32"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,14 +201,16 @@ def _grown(old, new):
     return old if old is not None and old != new else None
 
 
-def _conv(filters, kernel, old_in, old_out, beta, name, padding="same", trailing=0):
+def _conv(filters, kernel, old_in, old_out, beta, name, padding="same", trailing=0, init=None):
     return BetaFadedConv2D(filters, kernel, padding=padding, old_input_dim=old_in,
                            old_output_dim=old_out, old_trailing_inputs=trailing,
-                           initial_beta=beta, name=name)
+                           initial_beta=beta, kernel_initializer=init, name=name)
 
 
-def build_generator(arch, prev=None, name="generator"):
+def build_generator(arch, prev=None, name="generator", weight_init="he"):
     """G of cycle ``arch``; with ``prev`` (the previous cycle) it is the grown, fading G.
+
+    ``weight_init``: ``"he"`` (§6.2.8) or ``"authors"`` (``authors_kernel_initializer``).
 
     With ``prev``, layers whose channels grew are β-faded (β starts at 0) and, for the
     layer-growing models, the new resolution's output is α-blended before tanh with the
@@ -183,6 +218,7 @@ def build_generator(arch, prev=None, name="generator"):
     ``model.py``). Without ``prev``: the stable-phase net (β = 1, no blend).
     """
     beta = 0.0 if prev is not None else 1.0
+    init = lambda channels, size=None: _initializer(weight_init, channels, size)
 
     def old(s):
         return prev.width(s) if prev is not None and s in prev.resolutions else None
@@ -191,9 +227,10 @@ def build_generator(arch, prev=None, name="generator"):
     w4 = arch.width(4)
     x = BetaFadedLatentProjection(
         w4, 4, old_input_dim=_grown(prev and prev.latent_dim, arch.latent_dim),
-        old_output_dim=_grown(old(4), w4), initial_beta=beta, name="g1")(z)
+        old_output_dim=_grown(old(4), w4), initial_beta=beta,
+        kernel_initializer=init(w4), name="g1")(z)  # code conv4x4: N(0, 2 / C_out)
     x = _lrelu("g1_act")(x)
-    x = _conv(w4, 3, _grown(old(4), w4), _grown(old(4), w4), beta, "g2")(x)
+    x = _conv(w4, 3, _grown(old(4), w4), _grown(old(4), w4), beta, "g2", init=init(w4, 4))(x)
     h = _lrelu("g2_act")(x)
     h_prev = h
     for s in arch.resolutions[1:]:
@@ -202,30 +239,36 @@ def build_generator(arch, prev=None, name="generator"):
         h_prev = h
         h = layers.UpSampling2D(2, interpolation="nearest", name=f"up{s}")(h)
         h = _conv(w, 3, _grown(old(s // 2), w_in) if is_old else None,
-                  _grown(old(s), w) if is_old else None, beta, f"conv{s}a")(h)
+                  _grown(old(s), w) if is_old else None, beta, f"conv{s}a", init=init(w_in, s))(h)
         h = _lrelu(f"conv{s}a_act")(h)
         h = _conv(w, 3, _grown(old(s), w) if is_old else None,
-                  _grown(old(s), w) if is_old else None, beta, f"conv{s}b")(h)
+                  _grown(old(s), w) if is_old else None, beta, f"conv{s}b", init=init(w, s))(h)
         h = _lrelu(f"conv{s}b_act")(h)
     res = arch.resolution
-    rgb = _conv(3, 1, _grown(old(res), arch.width(res)), None, beta, "to_rgb")(h)
+    rgb = _conv(3, 1, _grown(old(res), arch.width(res)), None, beta, "to_rgb",
+                init=init(arch.width(res), res))(h)
     if prev is not None and res > prev.resolution:  # α fade of the new resolution
         p = prev.resolution
         up = layers.UpSampling2D(2, interpolation="nearest", name="up_old")(h_prev)
-        old_rgb = _conv(3, 1, _grown(prev.width(p), arch.width(p)), None, beta, "to_rgb_old")(up)
+        old_rgb = _conv(3, 1, _grown(prev.width(p), arch.width(p)), None, beta, "to_rgb_old",
+                        init=init(arch.width(p), res))(up)
         rgb = AlphaFade(name="fade")([old_rgb, rgb])
-    out = layers.Activation("tanh", dtype="float32", name="images")(rgb)
+    out = layers.Activation("tanh", dtype=output_dtype(), name="images")(rgb)
     return keras.Model(z, out, name=name)
 
 
-def build_discriminator(arch, prev=None, name="discriminator", tau=None):
+def build_discriminator(arch, prev=None, name="discriminator", tau=None, weight_init="he",
+                        group_size=None):
     """D of cycle ``arch``; with ``prev`` the grown, fading D (β, α, τ start at 0).
 
     ``tau``: use the τ-smoothed minibatch stddev; default ``arch.model in TAU_MODELS``
     (clgGAN, and cgGAN per §6.2.6; ``tau=False`` for cgGAN is the authors' cgGAN
-    ``main.py``, ``useTau = n.n.n.n.n.n``, growing.md A12).
+    ``main.py``, ``useTau = n.n.n.n.n.n``, growing.md A12). ``weight_init``: ``"he"`` or
+    ``"authors"``. ``group_size``: ``None`` (the whole minibatch, §6.2.6) or ProGAN's
+    group size (``AUTHORS_GROUP_SIZE``: the authors' bGAN / lgGAN use 4).
     """
     beta = 0.0 if prev is not None else 1.0
+    init = lambda channels, size=None: _initializer(weight_init, channels, size)
 
     def old(s):
         return prev.width(s) if prev is not None and s in prev.resolutions else None
@@ -234,23 +277,25 @@ def build_discriminator(arch, prev=None, name="discriminator", tau=None):
     x_in = keras.Input((res, res, 3), name="images")
     w = arch.width(res)
     new_layer = prev is not None and res > prev.resolution
-    h = _conv(w, 1, None, None if new_layer else _grown(old(res), w), beta, "from_rgb")(x_in)
+    h = _conv(w, 1, None, None if new_layer else _grown(old(res), w), beta, "from_rgb",
+              init=init(3, res))(x_in)
     h = _lrelu("from_rgb_act")(h)
     for s in reversed(arch.resolutions[1:]):
         w, w_out = arch.width(s), arch.width(s // 2)
         is_old = old(s) is not None
         h = _conv(w, 3, _grown(old(s), w) if is_old else None,
-                  _grown(old(s), w) if is_old else None, beta, f"conv{s}a")(h)
+                  _grown(old(s), w) if is_old else None, beta, f"conv{s}a", init=init(w, s))(h)
         h = _lrelu(f"conv{s}a_act")(h)
         h = _conv(w_out, 3, _grown(old(s), w) if is_old else None,
-                  _grown(old(s // 2), w_out) if is_old else None, beta, f"conv{s}b")(h)
+                  _grown(old(s // 2), w_out) if is_old else None, beta, f"conv{s}b",
+                  init=init(w, s))(h)
         h = _lrelu(f"conv{s}b_act")(h)
         h = layers.AveragePooling2D(2, name=f"down{s}")(h)
         if new_layer and s == res:  # α fade: old fromRGB on the pooled input
             p = prev.resolution
             pooled = layers.AveragePooling2D(2, name="down_input")(x_in)
             old_h = _conv(arch.width(p), 1, None, _grown(prev.width(p), arch.width(p)), beta,
-                          "from_rgb_old")(pooled)
+                          "from_rgb_old", init=init(3, p))(pooled)
             old_h = _lrelu("from_rgb_old_act")(old_h)
             h = AlphaFade(name="fade")([old_h, h])
     w4 = arch.width(4)
@@ -260,13 +305,16 @@ def build_discriminator(arch, prev=None, name="discriminator", tau=None):
     tau = arch.model in TAU_MODELS if tau is None else bool(tau)
     use_tau = tau and (prev is None or grown4 is not None)
     h = MinibatchStddev(use_tau=use_tau, initial_tau=0.0 if prev is not None else 0.5,
-                        old_channels=grown4 if use_tau else None, name="minibatch_stddev")(h)
-    h = _conv(w4, 3, grown4, grown4, beta, "d3", trailing=1 if grown4 else 0)(h)
+                        old_channels=grown4 if use_tau else None, group_size=group_size,
+                        name="minibatch_stddev")(h)
+    h = _conv(w4, 3, grown4, grown4, beta, "d3", trailing=1 if grown4 else 0,
+              init=init(w4 + 1, 4))(h)
     h = _lrelu("d3_act")(h)
-    h = _conv(w4, 4, grown4, grown4, beta, "d2", padding="valid")(h)
+    h = _conv(w4, 4, grown4, grown4, beta, "d2", padding="valid", init=init(w4, 4))(h)
     h = _lrelu("d2_act")(h)
     h = layers.Flatten(name="flatten")(h)
-    out = BetaFadedDense(1, old_input_dim=grown4, initial_beta=beta, dtype="float32", name="d1")(h)
+    out = BetaFadedDense(1, old_input_dim=grown4, initial_beta=beta, dtype=output_dtype(),
+                         kernel_initializer=init(w4), name="d1")(h)
     return keras.Model(x_in, out, name=name)
 
 

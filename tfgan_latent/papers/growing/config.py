@@ -86,6 +86,12 @@ class GrowingCNNConfig:
     # off (useTau = n.n.n.n.n.n, growing.md A12). clgGAN always uses it, the others never.
     cggan_tau: bool = True
     latent_normalization: str = "per_sample"  # "batch": the code's whole-batch norm (A2)
+    # §6.2.8: He init ("he"); "authors": the code's conv init N(0, 2 / (C·H·W of the input
+    # map)), g1 N(0, 2 / C_out) (ops.py::conv2d / conv4x4; growing.md A8, parity/README.md).
+    weight_init: str = "he"
+    # §6.2.6 / Fig. 3: the statistic over the whole minibatch (0). The authors' bGAN and lgGAN
+    # code uses ProGAN's strided groups of 4 (their ops.py:73-87; --preset=authors_code).
+    mbstd_group_size: int = 0
     # Steps the cycle schedule spans; 0: --steps. A resume must keep the schedule, so with
     # 0 a resumed run must pass the same --steps (set this to stop early and resume later).
     schedule_steps: int = 0

@@ -177,9 +177,10 @@ class GrowingGAN(WGANGP):
     def fade_progress(self):
         """``p`` of the current step: ``min(1, (step - start) / fade_steps)``; 1 without fade."""
         start, fade = self.schedule[1], self.schedule[2]
-        done = ops.cast(self.step - start, "float32")
-        ratio = done / ops.cast(ops.maximum(fade, 1), "float32")
-        return ops.where(fade > 0, ops.minimum(1.0, ratio), 1.0)
+        dtype = cnn.output_dtype()  # float64 under a float64 policy (parity), else float32
+        done = ops.cast(self.step - start, dtype)
+        ratio = done / ops.cast(ops.maximum(fade, 1), dtype)
+        return ops.where(fade > 0, ops.minimum(ops.cast(1.0, dtype), ratio), ops.cast(1.0, dtype))
 
     def _apply_schedule(self, progress):
         def assign():

@@ -14,7 +14,7 @@ from tfgan_latent.papers.growing.models import CycleSteps, GrowingGAN, cycle_sch
 from tfgan_latent.papers.growing.mlp import (
     MLPGrowingGAN, swiss_roll_discriminator, swiss_roll_generator,
 )
-from tfgan_latent.train import registry
+from tfgan_latent.train import presets, registry
 
 
 def rmsprop(cfg):
@@ -87,6 +87,13 @@ def cycle_stages(model):
         if data.dataset_kind(run_cfg.dataset) != "images" or data.dataset_channels(run_cfg.dataset) != 3:
             raise ValueError(f"--model={model} trains on RGB images (shapes, celeb_a, cifar10, "
                              f"...), got --dataset={run_cfg.dataset!r}.")
+        if cfg.weight_init not in cnn.WEIGHT_INITS:
+            raise ValueError(f"--weight_init must be one of {cnn.WEIGHT_INITS}, got "
+                             f"{cfg.weight_init!r}.")
+        if isinstance(cfg.mbstd_group_size, bool) or not isinstance(cfg.mbstd_group_size, int) \
+                or cfg.mbstd_group_size < 0:
+            raise ValueError(f"--mbstd_group_size must be an int >= 0 (0: the whole minibatch), "
+                             f"got {cfg.mbstd_group_size!r}.")
         plan = cnn.growth_plan(model, run_cfg.image_size, cfg.latent_dim, cfg.top, cfg.extra_cycles)
         for message in cnn.proportion_warnings(plan):
             warnings.warn(message, UserWarning, stacklevel=2)
@@ -96,9 +103,11 @@ def cycle_stages(model):
             arch, prev_arch, when = plan[k], plan[k - 1] if k else None, steps[k]
 
             def build_cycle(prev):
-                g = cnn.build_generator(arch, prev_arch)
+                g = cnn.build_generator(arch, prev_arch, weight_init=cfg.weight_init)
                 d = cnn.build_discriminator(arch, prev_arch,
-                                            tau=None if model != "cggan" else cfg.cggan_tau)
+                                            tau=None if model != "cggan" else cfg.cggan_tau,
+                                            weight_init=cfg.weight_init,
+                                            group_size=cfg.mbstd_group_size or None)
                 if prev is not None:
                     cnn.transfer_weights(g, prev.generator)
                     cnn.transfer_weights(d, prev.discriminator)
@@ -133,3 +142,19 @@ for _name in cnn.MODELS:
         _name, GrowingCNNConfig, _first_cycle(_name), _CNN_DESCRIPTIONS[_name],
         stages=cycle_stages(_name),
         resume_fixed=lambda cfg: () if cfg.schedule_steps else ("steps",), crop="growing")
+
+# The authors' code where it differs from the thesis text (parity/README.md, growing table;
+# tests/test_parity_growing.py replays their bGAN / clgGAN steps with these settings).
+_CODE = "eriksandstroem/Latent-Space-Growing-of-GANs @08b12dc, celebA/<model>/code"
+for _name in cnn.MODELS:
+    _values = {"weight_init": "authors",  # ops.py::conv2d N(0, 2/(C·H·W)) (A8)
+               "latent_normalization": "batch"}  # subGAN.train: batch_z /= its norm (A2)
+    if _name in cnn.AUTHORS_GROUP_SIZE:  # ops.py:73-87, ProGAN's groups of 4
+        _values["mbstd_group_size"] = cnn.AUTHORS_GROUP_SIZE[_name]
+    if _name == "cggan":  # cgGAN main.py: useTau = n.n.n.n.n.n (A12)
+        _values["cggan_tau"] = False
+    presets.register_preset(_name, "authors_code", _values, source=_CODE)
+presets.register_preset(
+    "mlp_growing", "authors_code", {"rmsprop_initial_accumulator": 1.0},
+    source="eriksandstroem/Latent-Space-Growing-of-GANs @08b12dc, Swiss_roll/gan/gan.py "
+           "(tf.train.RMSPropOptimizer: accumulator starts at 1; growing.md A6)")
