@@ -57,12 +57,49 @@ def _np_dense_bn(x, model):
 
 class CorruptionTest(tf.test.TestCase):
 
-    def _model(self, noise, amount, shape=(16, 16, 3), seed=3):
+    def _model(self, noise, amount, shape=(16, 16, 3), seed=3, **kwargs):
         x_in = keras.Input(shape)
         encoder = keras.Model(x_in, keras.layers.Flatten()(x_in))
         decoder = keras.Sequential([keras.Input((int(np.prod(shape)),)),
                                     keras.layers.Reshape(shape)])
-        return Autoencoder(encoder, decoder, noise=noise, noise_amount=amount, seed=seed)
+        return Autoencoder(encoder, decoder, noise=noise, noise_amount=amount, seed=seed,
+                           **kwargs)
+
+    def test_salt_and_pepper_values_against_numpy(self):
+        """Salt (+1) with probability ``salt_vs_pepper``, pepper (−1) otherwise: uneven shares, so
+        swapped values or a flipped comparison cannot pass."""
+        rng = np.random.default_rng(4)
+        x = rng.uniform(-0.9, 0.9, (4, 5, 5, 3)).astype(np.float32)
+        hit, salt = (rng.uniform(size=x.shape).astype(np.float32) for _ in range(2))
+        for share in (0.0, 0.2, 0.8, 1.0):
+            got = corruption.salt_and_pepper(x, hit, salt, amount=0.3, salt_vs_pepper=share)
+            expected = np.where(hit < 0.3, np.where(salt < share, 1.0, -1.0), x)
+            self.assertAllEqual(got, expected.astype(np.float32))
+        # the autoencoder's own draws at share 0.8: 80 % of the replaced values are salt
+        x = np.full((64, 16, 16, 3), 0.3, np.float32)
+        noisy = self._model("salt_pepper", 0.25, salt_vs_pepper=0.8).corrupt(
+            tf.constant(x)).numpy()
+        hit = noisy != x
+        self.assertAllClose((noisy[hit] == 1.0).mean(), 0.8,
+                            atol=5 * math.sqrt(0.8 * 0.2 / hit.sum()))
+
+    def test_authors_salt_then_pepper_against_numpy(self):
+        """The authors' order and values: salt coordinates get uint8 1 (→ 1/127.5 − 1), then
+        pepper coordinates 0 (→ −1), a pepper overwriting a salt it repeats; uneven counts."""
+        rng = np.random.default_rng(6)
+        x = rng.uniform(-0.9, 0.9, (2, 6, 6, 3)).astype(np.float32)
+        coords = lambda n: np.stack([rng.integers(0, d, (2, n)) for d in (6, 6, 3)], -1)
+        salt, pepper = coords(10), coords(4)
+        pepper[0, 0] = salt[0, 0]  # one coordinate drawn by both
+        expected = x.copy()
+        for b in range(2):
+            for i, j, c in salt[b]:
+                expected[b, i, j, c] = np.float32(1 / 127.5 - 1)
+            for i, j, c in pepper[b]:
+                expected[b, i, j, c] = -1.0
+        self.assertAllEqual(corruption.authors_salt_and_pepper(x, salt, pepper), expected)
+        # ceil(0.25·768·0.8) = 154 salt and ceil(0.25·768·0.2) = 39 pepper coordinates
+        self.assertEqual(corruption.authors_noise_count((16, 16, 3), 0.25, 0.8), (154, 39))
 
     def test_salt_and_pepper_statistics(self):
         x = np.full((64, 16, 16, 3), 0.3, np.float32)  # no entry is ±1 before the noise
