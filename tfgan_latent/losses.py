@@ -1,7 +1,7 @@
 """Adversarial losses as plain functions over discriminator outputs.
 
 Every function takes discriminator outputs of shape ``[B]`` or ``[B, 1]`` and returns a
-float32 scalar: a plain mean over the local batch. Replica scaling under
+float32 scalar (float64 for float64 inputs: a float64 dtype policy): a plain mean over the local batch. Replica scaling under
 ``tf.distribute`` is the caller's job (the GAN base divides by the number of replicas or
 uses ``compute_average_loss``). The functions use ``keras.ops`` only, so they can be
 traced inside a compiled ``tf.function`` and hold no Python-side state.
@@ -30,7 +30,10 @@ __all__ = [
 
 
 def _as_float32(x):
-    return keras.ops.cast(keras.ops.convert_to_tensor(x), "float32")
+    """``x`` as a tensor of at least float32: float16/bfloat16 and ints become float32,
+    float64 stays float64 (a float64 policy, e.g. the parity tests against the authors' code)."""
+    x = keras.ops.convert_to_tensor(x)
+    return x if keras.ops.dtype(x) == "float64" else keras.ops.cast(x, "float32")
 
 
 def non_saturating_generator_loss(fake_logits):
@@ -197,7 +200,7 @@ def began_reconstruction_loss(inputs, reconstructions, norm="l2_batch"):
     """
     diff = _as_float32(reconstructions) - _as_float32(inputs)
     if norm == "l2_batch":
-        batch = keras.ops.cast(keras.ops.shape(diff)[0], "float32")
+        batch = keras.ops.cast(keras.ops.shape(diff)[0], diff.dtype)
         return keras.ops.sqrt(keras.ops.sum(keras.ops.square(diff))) / batch
     if norm == "l1_mean":
         return keras.ops.mean(keras.ops.abs(diff))
@@ -231,7 +234,8 @@ def began_k_update(k, loss_real, loss_fake, gamma, lambda_k):
     Reference: Berthelot et al. 2017 §3.3 (proportional control); Chang et al. 2018 Eq. 3
     (updated every step in both authors' codes, see ``research/began_cs.md`` §4.3).
     """
-    step = _as_float32(k) + lambda_k * (gamma * _as_float32(loss_real) - _as_float32(loss_fake))
+    k, loss_real, loss_fake = (_as_float32(v) for v in (k, loss_real, loss_fake))
+    step = k + lambda_k * (gamma * loss_real - loss_fake)
     return keras.ops.clip(step, 0.0, 1.0)
 
 

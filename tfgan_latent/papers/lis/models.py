@@ -347,7 +347,7 @@ class RIterative(GAN):
         return weight * similarity(z0, c) + (1.0 - weight) * self.adversarial_g_loss(fake_logits)
 
     def _apply(self, optimizer, tape, loss, variables, flag):
-        optimizer.active.assign(flag)
+        optimizer.active.assign(ops.cast(flag, optimizer.active.dtype))
         self.apply_gradients(tape, loss, variables, optimizer)
 
     def train_step(self, data):

@@ -18,6 +18,12 @@ from keras import layers
 from tfgan_latent.layers import TPReLU, WeightNormConv2D, WeightNormConv2DTranspose, WeightNormDense
 
 
+def output_dtype():
+    """dtype of the nets' last layers: float32 under float32 and mixed policies (outputs
+    leave the net in float32), float64 under a float64 policy (parity tests)."""
+    return "float64" if keras.config.dtype_policy().compute_dtype == "float64" else "float32"
+
+
 def default_nlayer(image_size):
     """Halvings of ``image_size`` while it is >= 8 (authors' ``g_lis/main.py``)."""
     n, s = 0, image_size
@@ -64,7 +70,7 @@ def wn_generator(latent_dim=256, image_size=80, channels=3, nfeature=64, nlayer=
                     name=f"deconv{i}")(x)
         x = TPReLU(name=f"deconv{i}_act")(x)
     x = WeightNormConv2DTranspose(channels, 4, strides=2, padding="same", name="to_image")(x)
-    x = layers.Activation("sigmoid", dtype="float32")(x)
+    x = layers.Activation("sigmoid", dtype=output_dtype())(x)
     out = layers.Rescaling(2.0, offset=-1.0, name="to_pm1")(x)
     return keras.Model(z, out, name=name)
 
@@ -92,7 +98,7 @@ def wn_discriminator(image_size=80, channels=3, nfeature=64, nlayer=0, name="dis
     x = layers.Rescaling(0.5, offset=0.5, name="to_01")(x_in)
     x = _conv_encoder(x, [nfeature * 2**i for i in range(nlayer)], 0.0, "")
     x = WeightNormConv2D(1, s0, padding="valid", name="score_conv")(x)
-    out = layers.Reshape((1,), dtype="float32", name="score")(x)
+    out = layers.Reshape((1,), dtype=output_dtype(), name="score")(x)
     return keras.Model(x_in, out, name=name)
 
 
@@ -114,7 +120,7 @@ def wn_reverser(latent_dim=256, image_size=80, channels=3, nfeature=32, nlayer=0
     x = layers.Rescaling(0.5, offset=0.5, name="to_01")(x_in)
     x = _conv_encoder(x, [nfeature * 2**i for i in range(nlayer)], dropout, "")
     x = WeightNormConv2D(latent_dim, s0, padding="valid", name="latent_conv")(x)
-    out = layers.Reshape((latent_dim,), dtype="float32", name="latent")(x)
+    out = layers.Reshape((latent_dim,), dtype=output_dtype(), name="latent")(x)
     return keras.Model(x_in, out, name=name)
 
 
@@ -130,5 +136,5 @@ def wn_mlp(input_dim, output_dim, units=128, num_layers=3, first_init_factor=1.0
         x = _strict(WeightNormDense, units, kernel_init_factor=first_init_factor if i == 0 else 1.0,
                     name=f"dense{i}")(x)
         x = TPReLU(name=f"dense{i}_act")(x)
-    out = WeightNormDense(output_dim, dtype="float32", name="out")(x)
+    out = WeightNormDense(output_dim, dtype=output_dtype(), name="out")(x)
     return keras.Model(x_in, out, name=name)

@@ -1,0 +1,545 @@
+"""LIS parity harness: the authors' nets and training steps (aleju/gan-error-avoidance) in float64.
+
+``python -m parity.lis --original=PATH`` (PATH: a checkout of the authors' repository, commit
+4aa0076) builds the authors' ``GeneratorLearnedInputSpace``, ``build_generator``,
+``build_discriminator`` and ``build_reverser`` (``common/model.py``) with their own layers
+(``common/modules``), runs their forward passes and training steps in float64 on small nets
+and writes the fixtures of ``tests/test_parity_lis.py`` to ``tests/fixtures/parity/lis/``.
+
+Cases (B = 4, N_z = 16, RMSprop lr 2^-12, alpha 0.9, eps 1e-6 as ``g_lis/main.py:313``):
+
+* ``forward32``: 32 px, nfeature 8 (nlayer 3): G-LIS generators with N = 1 and N = 3 at
+  every K = 0..N (``n_execute_lis_layers``, eval mode) with their latents z'_k, the plain
+  generator (R-iterative's), D and R (eval mode);
+* ``glis32``: 6 G-LIS steps, N = 3, lambda_R = 0.9 (``g_lis/main.py:537-589``): D on a real
+  batch and one fake batch, then G with ``BCE(D(G(z'_K)), 1) + sum_k 0.9^k MSE(z'_k, z)``;
+  K drawn by their own ``random.random()`` early stop (seed chosen so that K = 0 and K = N
+  occur and a module is skipped after having been trained, then trained again);
+* ``rsep32``: 5 R-separate steps (``g_lis/train_r.py:406-428``) on a G-LIS N = 1 generator,
+  R with 10% spatial dropout (masks injected);
+* ``riter32``: 4 R-iterative batches, N_R = 3 (``r_iterative/main.py:443-535``), the
+  training flags drawn by their ``random.random()``, R with 10% spatial dropout (masks
+  injected);
+* ``forward80`` / ``glis80``: the App. J 80 px layout (nlayer 4, 5x5 maps), nfeature 4:
+  forward passes as above (B = 2; N = 3 only, images at K = 3, latents at every K) and 2
+  G-LIS steps;
+* ``import/``: ``last_gen.pt`` / ``last_dis.pt`` (+ ``_opt.pt``) of a float32 G-LIS run,
+  N = 1, 32 px, after 3 steps, written by ``torch.save`` as ``g_lis/main.py`` ``save_state``
+  does, plus the same G's images for fixed z (``import/expected.npz``); and the same
+  ``state_dict`` in torch's legacy (pre-1.6, non-zip) format (``legacy_gen.pt``).
+
+Names in the fixtures: ``init/<role>/<their state_dict name>`` and ``after/...`` (role:
+``gen``, ``dis``, ``r``: the files ``<prefix>_<role>.pt`` of their ``save_state``), in their
+layout; the tests map them with ``tfgan_latent.papers.lis.checkpoint_map`` (the map
+``tfgan-latent import`` uses). Images are stored channels-last in their [0, 1] coding.
+
+Shims, each kept here (the original is never edited):
+
+* ``common/modules/TPReLU.py:17`` mixes a tab into space indentation (a TabError in
+  Python 3): the source is loaded with tabs expanded to 8 columns (Python 2's rule);
+* ``torch.nn.modules.conv._ConvTransposeMixin`` (gone since torch 1.4): a stand-in with the
+  2017 ``_output_padding(input, output_size)`` (``output_padding`` when no size is given);
+* ``_ConvNd.__init__`` gained ``padding_mode``: defaulted to ``"zeros"`` for their 10
+  positional arguments;
+* ``tensor.sum(dim)`` kept the summed dimension in torch 0.1.12 (``keepdim=True`` by
+  default); inside their ``weight_norm()`` calls ``sum`` defaults to ``keepdim=True``;
+* module names with dots (``lis.0-1.linear``, ``level.0.conv``) are refused by today's
+  ``add_module``: they are stored as 2017 torch stored them, so ``state_dict`` names are the
+  original ones (``lis_layers.0.lis.0-1.linear.weight``);
+* ``zero_grad()`` sets gradients to None since torch 2.0; the 2017 behaviour (zeros, so
+  RMSprop keeps decaying the mean square of a LIS module skipped by the early stop) is
+  ``zero_grad(set_to_none=False)``. ``meta["modern_zero_grad_drift"]`` records how far the
+  modern default drifts;
+* ``nn.Dropout2d`` draws its masks from the harness (stored in the fixture) with the same
+  semantics (whole channels zeroed with probability p, survivors scaled by 1/(1 - p)).
+
+The training loops are scripts in the original (argparse, data loading, CUDA at module
+level), so their per-iteration bodies are transcribed below, line references beside.
+"""
+import argparse
+import contextlib
+import random
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+
+from parity import fixtures
+
+PAPER = "lis"
+B, NZ, LR, RHO, EPS, LAMBDA = 4, 16, 2.0**-12, 0.9, 1e-6, 0.9
+
+
+# ----------------------------------------------------------------------------- shims
+def load_original(path):
+    """The authors' ``common/model.py`` as a module, with the shims above applied."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.modules.conv as conv
+
+    path = Path(path).resolve()
+    if not (path / "common" / "model.py").is_file():
+        raise SystemExit(f"--original={path}: no common/model.py (a checkout of "
+                         "aleju/gan-error-avoidance is needed).")
+
+    class _ConvTransposeMixin:  # torch 0.1.12's, as their ConvTranspose2d calls it
+        def _output_padding(self, input, output_size):
+            if output_size is not None:
+                raise NotImplementedError("output_size is not used by the LIS code")
+            return self.output_padding
+
+    conv._ConvTransposeMixin = _ConvTransposeMixin
+    init = conv._ConvNd.__init__
+
+    def conv_init(self, *args, **kwargs):
+        if len(args) == 10 and "padding_mode" not in kwargs:
+            kwargs["padding_mode"] = "zeros"
+        init(self, *args, **kwargs)
+
+    conv._ConvNd.__init__ = conv_init
+    add_module = nn.Module.add_module
+
+    def add_dotted_module(self, name, module):
+        if "." in name:  # torch 0.1.12 accepted it
+            self._modules[name] = module
+            return
+        add_module(self, name, module)
+
+    nn.Module.add_module = add_dotted_module
+
+    sys.path.insert(0, str(path / "common"))
+    import modules  # their common/modules package
+
+    tprelu = types.ModuleType("modules.TPReLU")
+    tprelu.__file__ = str(path / "common" / "modules" / "TPReLU.py")
+    source = (path / "common" / "modules" / "TPReLU.py").read_text().expandtabs(8)
+    exec(compile(source, tprelu.__file__, "exec"), tprelu.__dict__)
+    sys.modules["modules.TPReLU"] = tprelu
+    modules.TPReLU = tprelu
+    import model as authors  # their common/model.py
+
+    sum_ = torch.Tensor.sum
+
+    @contextlib.contextmanager
+    def keepdim_sums():
+        torch.Tensor.sum = lambda self, *a, **k: sum_(self, *a, **{"keepdim": True, **k})
+        try:
+            yield
+        finally:
+            torch.Tensor.sum = sum_
+
+    def keepdim(fn):
+        def wrapped(self):
+            with keepdim_sums():
+                return fn(self)
+        return wrapped
+
+    for cls in (authors.WeightNormalizedLinear,
+                sys.modules["modules.WeightNormalizedConv"]._WeightNormalizedConvNd):
+        cls.weight_norm = keepdim(cls.weight_norm)
+    return authors
+
+
+class Masks:
+    """Dropout2d masks from the harness: each training-mode call takes the next of ``masks``."""
+
+    def __init__(self, rng, p):
+        self.rng, self.p, self.drawn = rng, p, []
+
+    def install(self):
+        import torch
+        import torch.nn as nn
+
+        masks = self
+
+        def forward(module, x):
+            if not module.training or module.p == 0:
+                return x
+            keep = masks.rng.random((x.shape[0], x.shape[1])) >= module.p
+            mask = keep / (1.0 - module.p)
+            masks.drawn.append(mask)
+            return x * torch.as_tensor(mask, dtype=x.dtype)[:, :, None, None]
+
+        nn.Dropout2d.forward = forward
+
+
+# ------------------------------------------------------------------------------ helpers
+def state(net, role):
+    return {f"{role}/{k}": v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+
+
+def load(torch, net, arrays):
+    """Copies ``arrays`` into ``net``'s parameters (today's ``load_state_dict(strict=True)``
+    wrongly calls the names under dotted modules unexpected, though it loads them)."""
+    params = net.state_dict(keep_vars=True)
+    if set(params) != set(arrays):
+        raise ValueError(f"names differ: {sorted(set(params) ^ set(arrays))}")
+    with torch.no_grad():
+        for name, p in params.items():
+            p.copy_(torch.as_tensor(arrays[name]))
+
+
+def randomize(net, rng):
+    """Non-zero TPReLU thresholds, WN scales and biases; slopes spread over and outside
+    [0, 1] (their clamp); raw kernels keep the authors' init."""
+    import torch
+
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if name.endswith(".scale"):
+                p.copy_(torch.as_tensor(rng.uniform(0.5, 1.5, p.shape)))
+            elif name.endswith(".bias") and p.dim() == 4:  # affine WN bias
+                p.copy_(torch.as_tensor(rng.normal(0.0, 0.1, p.shape)))
+            elif name.endswith(".bias"):  # TPReLU threshold
+                p.copy_(torch.as_tensor(rng.normal(0.0, 0.1, p.shape)))
+            elif p.dim() == 1:  # TPReLU slope
+                a = rng.uniform(0.05, 0.6, p.shape)
+                a[0], a[-1] = 1.3, -0.2
+                p.copy_(torch.as_tensor(a))
+
+
+def nhwc(x):
+    return x.detach().cpu().numpy().transpose(0, 2, 3, 1).copy()
+
+
+def images(rng, n, size):
+    """Real images in [0, 1] on a 2^-12 grid (exact in both codings, [0, 1] and [-1, 1])."""
+    return np.round(rng.random((n, size, size, 3)) * 4096) / 4096
+
+
+def rmsprop(torch, params):
+    return torch.optim.RMSprop(params, lr=LR, eps=EPS, alpha=RHO)
+
+
+def sim_k_draws(seed, n_modules, calls):
+    """K of ``calls`` consecutive training forwards of their early stop (model.py:285-297)."""
+    r = random.Random(seed)
+    ks = []
+    for _ in range(calls):
+        k = 0
+        for i in range(n_modules):
+            if r.random() < 0.5 ** (n_modules - i):
+                break
+            k += 1
+        ks.append(k)
+    return ks
+
+
+def choose_k_seed(n_modules, steps):
+    """A seed whose draws (D then G per step) have K = 0 and K = N, and a module trained by
+    G, skipped in a later G step and trained again (RMSprop's zero-gradient decay)."""
+    for seed in range(10_000):
+        ks = sim_k_draws(seed, n_modules, 2 * steps)
+        g = ks[1::2]
+        revisit = steps < 3 or any(g[a] >= 1 and g[b] == 0 and g[c] >= 1
+                      for a in range(steps) for b in range(a + 1, steps) for c in range(b + 1, steps))
+        if 0 in ks and n_modules in g and revisit:
+            return seed
+    raise RuntimeError("no seed found")
+
+
+def bce(torch, p, target):
+    return torch.nn.functional.binary_cross_entropy(p, torch.full_like(p, target))
+
+
+# ------------------------------------------------------------------------------ cases
+def forward_case(torch, authors, size, nfeature, seed, batch=B, ks=None):
+    """Forward passes; ``ks``: {N: the K whose images are stored} (default: all K)."""
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    nlayer = {32: 3, 80: 4}[size]
+    arrays, meta = {}, {"size": size, "nfeature": nfeature, "nlayer": nlayer, "latent_dim": NZ,
+                        "batch": batch, "dtype": "float64"}
+    z = rng.standard_normal((batch, NZ))
+    x = images(rng, batch, size)
+    arrays["input/z"], arrays["input/real"] = z, x
+    zt = torch.as_tensor(z)
+    xt = torch.as_tensor(x.transpose(0, 3, 1, 2).copy())
+    for n in sorted(ks or (1, 3)):
+        gen = authors.GeneratorLearnedInputSpace(size, size, nfeature, nlayer, NZ, "weight", n,
+                                                 "fractional")
+        randomize(gen, rng)
+        gen.eval()
+        arrays.update({f"init/gen_n{n}/" + k.split("/", 1)[1]: v
+                       for k, v in state(gen, "gen").items()})
+        for k in range(n + 1):
+            with torch.no_grad():
+                out, lis = gen(zt, n_execute_lis_layers=k)
+            if ks is None or k in ks[n]:
+                arrays[f"out/gen_n{n}_k{k}"] = nhwc(out)
+            for i, zk in enumerate(lis):
+                arrays[f"out/gen_n{n}_k{k}_latent{i + 1}"] = zk.numpy().copy()
+    plain = authors.build_generator(size, size, nfeature, nlayer, NZ, "weight")
+    randomize(plain, rng)
+    arrays.update({"init/gen_plain/" + k.split("/", 1)[1]: v
+                   for k, v in state(plain, "gen").items()})
+    dis = authors.build_discriminator(size, size, nfeature, nlayer, "weight", 0)
+    rev = authors.build_reverser(size, size, nfeature // 2, nlayer, NZ, "weight", 0.1)
+    for net, role in ((dis, "dis"), (rev, "r")):
+        randomize(net, rng)
+        net.eval()
+        arrays.update({"init/" + k: v for k, v in state(net, role).items()})
+    with torch.no_grad():
+        arrays["out/gen_plain"] = nhwc(plain(zt))
+        arrays["out/dis"] = dis(xt).numpy().copy()
+        arrays["out/r"] = rev(xt).numpy().copy()
+    return arrays, meta
+
+
+def glis_run(torch, authors, size, nfeature, n_modules, steps, seed, k_seed, zero_to_none=False,
+             dtype=None, init=None):
+    """Their G-LIS iteration (g_lis/main.py:537-589) for ``steps`` batches; returns arrays.
+    ``init``: initial weights to load (torch draws other numbers in another dtype)."""
+    torch.set_default_dtype(dtype or torch.float64)
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    nlayer = {32: 3, 80: 4}[size]
+    gen = authors.GeneratorLearnedInputSpace(size, size, nfeature, nlayer, NZ, "weight", n_modules,
+                                             "fractional")
+    dis = authors.build_discriminator(size, size, nfeature, nlayer, "weight", 0)
+    randomize(gen, rng)
+    randomize(dis, rng)
+    if init is not None:
+        for net, role in ((gen, "gen"), (dis, "dis")):
+            load(torch, net, {k.split("/", 2)[2]: v for k, v in init.items()
+                              if k.startswith(f"init/{role}/")})
+    arrays = {**{"init/" + k: v for k, v in state(gen, "gen").items()},
+              **{"init/" + k: v for k, v in state(dis, "dis").items()}}
+    gen_opt, dis_opt = rmsprop(torch, gen.parameters()), rmsprop(torch, dis.parameters())
+    z_d, z_g = rng.standard_normal((steps, B, NZ)), rng.standard_normal((steps, B, NZ))
+    reals = images(rng, steps * B, size).reshape(steps, B, size, size, 3)
+    random.seed(k_seed)
+    logs = {k: [] for k in ("k_d", "k_g", "d_real", "d_fake", "g_adv", "g_sim")}
+    t = lambda a: torch.as_tensor(a, dtype=torch.get_default_dtype())
+    for step in range(steps):
+        for p in dis.parameters():
+            p.requires_grad = True
+        dis.zero_grad(set_to_none=zero_to_none)
+        real = t(reals[step].transpose(0, 3, 1, 2).copy())
+        loss_d_real = bce(torch, dis(real), 1.0)
+        loss_d_real.backward()
+        with torch.no_grad():  # volatile=True in the original
+            generated, lis = gen(t(z_d[step]))
+        logs["k_d"].append(len(lis))
+        loss_d_fake = bce(torch, dis(generated.detach()), 0.0)
+        loss_d_fake.backward()
+        dis_opt.step()
+        for p in dis.parameters():
+            p.requires_grad = False
+        gen.zero_grad(set_to_none=zero_to_none)
+        code = t(z_g[step])
+        generated, lis = gen(code)
+        logs["k_g"].append(len(lis))
+        loss_g = bce(torch, dis(generated), 1.0)
+        loss_g.backward(retain_graph=len(lis) > 0)
+        sim = 0.0
+        for i, zk in enumerate(lis):
+            loss_r = torch.nn.functional.mse_loss(zk, code) * LAMBDA ** (i + 1)
+            loss_r.backward(retain_graph=(i + 1) < len(lis))
+            sim += loss_r.item()
+        gen_opt.step()
+        for key, value in (("d_real", loss_d_real), ("d_fake", loss_d_fake), ("g_adv", loss_g)):
+            logs[key].append(value.item())
+        logs["g_sim"].append(sim)
+    arrays.update({"input/z_d": z_d, "input/z_g": z_g, "input/real": reals})
+    ks = sim_k_draws(k_seed, n_modules, 2 * steps)
+    assert logs["k_d"] == ks[0::2] and logs["k_g"] == ks[1::2], "early-stop draws differ"
+    arrays.update({f"draw/{k}": np.asarray(logs[k]) for k in ("k_d", "k_g")})
+    arrays.update({f"loss/{k}": np.asarray(logs[k]) for k in ("d_real", "d_fake", "g_adv", "g_sim")})
+    arrays.update({"after/" + k: v for k, v in state(gen, "gen").items()})
+    arrays.update({"after/" + k: v for k, v in state(dis, "dis").items()})
+    torch.set_default_dtype(torch.float64)
+    return arrays, (gen, dis, gen_opt, dis_opt)
+
+
+def glis_case(torch, authors, size, nfeature, steps, seed):
+    n = 3
+    k_seed = choose_k_seed(n, steps)
+    arrays, _ = glis_run(torch, authors, size, nfeature, n, steps, seed, k_seed)
+    modern, _ = glis_run(torch, authors, size, nfeature, n, steps, seed, k_seed, zero_to_none=True)
+    f32, _ = glis_run(torch, authors, size, nfeature, n, steps, seed, k_seed, dtype=torch.float32,
+                      init=arrays)
+
+    def drift(other):
+        return max(float(np.max(np.abs(other[k].astype(np.float64) - v)))
+                   for k, v in arrays.items() if k.startswith("after/"))
+
+    meta = {"size": size, "nfeature": nfeature, "latent_dim": NZ, "batch": B, "lis_modules": n,
+            "lambda_r": LAMBDA, "lr": LR, "rho": RHO, "epsilon": EPS, "steps": steps,
+            "dtype": "float64", "k_seed": k_seed,
+            "modern_zero_grad_drift": drift(modern), "float32_drift": drift(f32)}
+    return arrays, meta
+
+
+def rsep_case(torch, authors, steps, seed):
+    """R-separate (g_lis/train_r.py:406-428) on a G-LIS N = 1 generator, 32 px."""
+    size, nfeature, nlayer, p = 32, 8, 3, 0.1
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    gen = authors.GeneratorLearnedInputSpace(size, size, nfeature, nlayer, NZ, "weight", 1,
+                                             "fractional")
+    dis = authors.build_discriminator(size, size, nfeature, nlayer, "weight", 0)
+    rev = authors.build_reverser(size, size, nfeature // 2, nlayer, NZ, "weight", p)
+    for net in (gen, dis, rev):
+        randomize(net, rng)
+    for param in dis.parameters():
+        param.requires_grad = False
+    arrays = {"init/" + k: v for net, role in ((gen, "gen"), (dis, "dis"), (rev, "r"))
+              for k, v in state(net, role).items()}
+    masks = Masks(np.random.default_rng(seed + 1), p)
+    masks.install()
+    r_opt = rmsprop(torch, rev.parameters())
+    z = rng.standard_normal((steps, B, NZ))
+    losses, fake0, fake1 = [], [], []
+    for step in range(steps):
+        code = torch.as_tensor(z[step])
+        generated, _ = gen(code, n_execute_lis_layers=1)
+        fake0.append(bce(torch, dis(generated.detach()), 0.0).item())
+        rev.zero_grad(set_to_none=False)
+        fixed = rev(generated)
+        loss = torch.nn.functional.mse_loss(fixed, code)
+        loss.backward()
+        r_opt.step()
+        losses.append(loss.item())
+        generated_fixed, _ = gen(fixed, n_execute_lis_layers=1)
+        fake1.append(bce(torch, dis(generated_fixed.detach()), 0.0).item())
+    arrays.update({"input/z": z, "draw/masks": np.concatenate([m.reshape(-1) for m in masks.drawn]),
+                   "loss/r": np.asarray(losses), "loss/d_fake": np.asarray(fake0),
+                   "loss/d_fake_refined": np.asarray(fake1)})
+    arrays.update({"after/" + k: v for k, v in state(rev, "r").items()})
+    meta = {"size": size, "nfeature": nfeature, "r_nfeature": nfeature // 2, "latent_dim": NZ,
+            "batch": B, "lis_modules": 1, "r_dropout": p, "lr": LR, "steps": steps,
+            "dtype": "float64", "mask_shapes": [list(m.shape) for m in masks.drawn]}
+    return arrays, meta
+
+
+def riter_case(torch, authors, batches, seed):
+    """R-iterative (r_iterative/main.py:443-535), N_R = 3, 32 px."""
+    size, nfeature, nlayer, p, n_r = 32, 8, 3, 0.1, 3
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    gen = authors.build_generator(size, size, nfeature, nlayer, NZ, "weight")
+    dis = authors.build_discriminator(size, size, nfeature, nlayer, "weight", 0)
+    rev = authors.build_reverser(size, size, nfeature // 2, nlayer, NZ, "weight", p)
+    for net in (gen, dis, rev):
+        randomize(net, rng)
+    arrays = {"init/" + k: v for net, role in ((gen, "gen"), (dis, "dis"), (rev, "r"))
+              for k, v in state(net, role).items()}
+    masks = Masks(np.random.default_rng(seed + 1), p)
+    masks.install()
+    gen_opt, r_opt, dis_opt = (rmsprop(torch, n.parameters()) for n in (gen, rev, dis))
+    z0s = rng.standard_normal((batches, B, NZ))
+    reals = images(rng, batches * (n_r + 1) * B, size).reshape(batches, n_r + 1, B, size, size, 3)
+    random.seed(seed)
+    flags, logs = [], {k: [] for k in ("g", "r", "d_real", "d_fake")}
+    t = torch.as_tensor
+    for batch in range(batches):
+        last_images, last_code, last_trained = None, None, False
+        for r_idx in range(1 + n_r):
+            p_hit = (r_idx + 1) / (1 + n_r)
+            do_train = last_trained or r_idx == n_r or random.random() <= p_hit
+            flags.append(do_train)
+            if last_images is None:
+                code = t(z0s[batch])
+                first_code = code
+            else:
+                code = rev(last_images.detach())
+            if not do_train:
+                last_images = gen(code.detach())
+                last_code, last_trained = code, do_train
+                for key in logs:
+                    logs[key].append(np.nan)
+                continue
+            gen.zero_grad(set_to_none=False)
+            for param in dis.parameters():
+                param.requires_grad = False
+            generated = gen(code.detach())
+            loss_g = bce(torch, dis(generated), 1.0)
+            loss_g.backward()
+            gen_opt.step()
+            logs["g"].append(loss_g.item())
+            if last_code is not None:
+                rev.zero_grad(set_to_none=False)
+                loss_g2 = bce(torch, dis(gen(code)), 1.0)
+                loss_r = torch.nn.functional.mse_loss(code, first_code.detach())
+                lar = LAMBDA ** r_idx
+                (lar * loss_r + (1 - lar) * loss_g2).backward()
+                r_opt.step()
+                logs["r"].append((lar * loss_r + (1 - lar) * loss_g2).item())
+            else:
+                logs["r"].append(np.nan)
+            dis.zero_grad(set_to_none=False)
+            for param in dis.parameters():
+                param.requires_grad = True
+            real = t(reals[batch, r_idx].transpose(0, 3, 1, 2).copy())
+            loss_d_real = bce(torch, dis(real), 1.0)
+            loss_d_real.backward()
+            loss_d_fake = bce(torch, dis(generated.detach()), 0.0)
+            loss_d_fake.backward()
+            dis_opt.step()
+            logs["d_real"].append(loss_d_real.item())
+            logs["d_fake"].append(loss_d_fake.item())
+            last_images, last_code, last_trained = generated, code, do_train
+    arrays.update({"input/z0": z0s, "input/real": reals,
+                   "draw/flags": np.asarray(flags, dtype=np.float64).reshape(batches, n_r + 1),
+                   "draw/masks": np.concatenate([m.reshape(-1) for m in masks.drawn])})
+    arrays.update({f"loss/{k}": np.asarray(v).reshape(batches, n_r + 1) for k, v in logs.items()})
+    arrays.update({"after/" + k: v for net, role in ((gen, "gen"), (dis, "dis"), (rev, "r"))
+                   for k, v in state(net, role).items()})
+    meta = {"size": size, "nfeature": nfeature, "r_nfeature": nfeature // 2, "latent_dim": NZ,
+            "batch": B, "r_iterations": n_r, "lambda_r": LAMBDA, "r_dropout": p, "lr": LR,
+            "batches": batches, "dtype": "float64",
+            "mask_shapes": [list(m.shape) for m in masks.drawn]}
+    return arrays, meta
+
+
+def import_case(torch, authors, out_dir, seed):
+    """A float32 G-LIS checkpoint as their ``save_state`` writes it, after 3 steps."""
+    k_seed = choose_k_seed(1, 3)
+    init, _ = glis_run(torch, authors, 32, 8, 1, 0, seed, k_seed)
+    _, (gen, dis, gen_opt, dis_opt) = glis_run(torch, authors, 32, 8, 1, 3, seed, k_seed,
+                                               dtype=torch.float32, init=init)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, obj in (("gen", gen), ("dis", dis), ("gen_opt", gen_opt), ("dis_opt", dis_opt)):
+        torch.save(obj.state_dict(), out_dir / f"last_{name}.pt")
+    torch.save(gen.state_dict(), out_dir / "legacy_gen.pt", _use_new_zipfile_serialization=False)
+    torch.save({"current_iter": 3, "history": ""}, out_dir / "last_state.pt")
+    z = np.random.default_rng(seed + 5).standard_normal((3, NZ)).astype(np.float32)
+    gen.eval()
+    with torch.no_grad():
+        out, _ = gen(torch.as_tensor(z))
+        score = dis(out)
+    np.savez_compressed(out_dir / "expected.npz", z=z, images=nhwc(out), d=score.numpy())
+    torch.set_default_dtype(torch.float64)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--original", required=True, help="checkout of aleju/gan-error-avoidance")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)
+    authors = load_original(args.original)
+    cases = {
+        "forward32": lambda: forward_case(torch, authors, 32, 8, 1),
+        "glis32": lambda: glis_case(torch, authors, 32, 8, 6, 2),
+        "rsep32": lambda: rsep_case(torch, authors, 5, 3),
+        "riter32": lambda: riter_case(torch, authors, 4, 4),
+        "forward80": lambda: forward_case(torch, authors, 80, 4, 5, batch=2,
+                                          ks={3: (3,)}),
+        "glis80": lambda: glis_case(torch, authors, 80, 4, 2, 6),
+    }
+    for name, build in cases.items():
+        arrays, meta = build()
+        path = fixtures.write(PAPER, name, arrays, meta)
+        print(f"{path}: {len(arrays)} arrays, {path.stat().st_size / 1e3:.0f} kB",
+              {k: v for k, v in meta.items() if "drift" in k or k in ("k_seed",)})
+    import_case(torch, authors, fixtures.ROOT / PAPER / "import", 7)
+    print("import fixtures:", sorted(p.name for p in (fixtures.ROOT / PAPER / "import").iterdir()))
+
+
+if __name__ == "__main__":
+    main()
