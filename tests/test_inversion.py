@@ -143,6 +143,105 @@ class ProjectedAdamTest(tf.test.TestCase):
         self.assertAllClose(one_by_one.z, from_keras.z, atol=1e-5)
 
 
+def _saturated_generator(seed=0, latent_dim=4, hidden=32, out=48):
+    """G(z) = tanh(W2·relu(W1 z + b1) + b2) with every b1 < 0: at z = 0 every ReLU is dead, so
+    G(0) = tanh(b2) and the error's gradient there is exactly 0 (a saturated G(0), as the demo
+    DCGAN's all-black frame). Returns the Keras model and its weights for the numpy forward."""
+    rng = np.random.default_rng(seed)
+    w1 = rng.normal(0, 1.0, (latent_dim, hidden)).astype("float32")
+    b1 = -rng.uniform(0.3, 1.0, hidden).astype("float32")
+    w2 = rng.normal(0, 0.5, (hidden, out)).astype("float32")
+    b2 = rng.normal(0, 0.5, out).astype("float32")
+    z = keras.Input((latent_dim,))
+    first = keras.layers.Dense(hidden, activation="relu")
+    second = keras.layers.Dense(out, activation="tanh")
+    g = keras.Model(z, second(first(z)))
+    first.set_weights([w1, b1])
+    second.set_weights([w2, b2])
+    return g, (w1, b1, w2, b2)
+
+
+def _numpy_forward(weights, z):
+    w1, b1, w2, b2 = (w.astype(np.float64) for w in weights)
+    return np.tanh(np.maximum(np.asarray(z, np.float64) @ w1 + b1, 0.0) @ w2 + b2)
+
+
+class StartTest(tf.test.TestCase):
+    """The start of the search (``start=``): a saturated G(0) stalls the paper's zero start;
+    the default ("auto") detects the vanishing gradient and recovers."""
+
+    def setUp(self):
+        super().setUp()
+        self.g, self.weights = _saturated_generator()
+        rng = np.random.default_rng(11)
+        self.z_true = rng.normal(0, 1.0, (5, 4)).astype("float32")
+        self.x = _numpy_forward(self.weights, self.z_true).astype("float32")
+        self.kwargs = dict(steps=1500, learning_rate=0.02)
+
+    def test_zero_start_stays_stuck_at_a_saturated_g0(self):
+        # numpy: every first-layer pre-activation is b1 < 0 at z = 0, so the gradient is 0.
+        self.assertTrue((self.weights[1] < 0).all())
+        found = inversion.invert(self.g, self.x, start="zero", **self.kwargs)
+        self.assertAllEqual(found.z, np.zeros((5, 4)))  # never moved
+        g0 = np.tanh(self.weights[3].astype(np.float64))  # closed form of G(0)
+        self.assertAllClose(found.mse, np.mean((g0 - self.x) ** 2, axis=1), rtol=1e-5)
+        self.assertAllEqual(found.start, ["zero"] * 5)
+        self.assertFalse(found.stalled.any())  # only "auto" checks
+
+    def test_auto_detects_the_vanishing_gradient_and_recovers(self):
+        with self.assertLogs("absl", "WARNING") as logs:
+            found = inversion.invert(self.g, self.x, **self.kwargs)  # default start="auto"
+        self.assertIn("vanishes at z = 0 for 5 of 5 images", "\n".join(logs.output))
+        self.assertAllEqual(found.stalled, [True] * 5)
+        self.assertAllEqual(found.start, ["best_of_k"] * 5)
+        # The reported errors are those of the returned z, by a numpy forward pass.
+        recon = _numpy_forward(self.weights, found.z)
+        self.assertAllClose(found.mse, np.mean((recon - self.x) ** 2, axis=1), rtol=1e-4,
+                            atol=1e-9)
+        self.assertAllClose(found.reconstructions, recon, atol=1e-5)
+        stuck = np.mean((np.tanh(self.weights[3].astype(np.float64)) - self.x) ** 2, axis=1)
+        self.assertLess(np.median(found.mse / stuck), 1e-3)  # recovered, not stuck
+        self.assertTrue((found.mse < stuck).all())
+        r = np.sqrt(4 + 3 * np.sqrt(8))  # the ball of Eq. 5
+        self.assertTrue((np.linalg.norm(found.z, axis=1) <= r * (1 + 1e-6)).all())
+
+    def test_best_of_k_keeps_the_best_of_its_draws_per_image(self):
+        k, seed = 3, 5
+        found = inversion.invert(self.g, self.x, start="best_of_k", k=k, seed=seed,
+                                 **self.kwargs)
+        # The documented draws: numpy's default_rng(seed).standard_normal((k, N, d)), each
+        # optimised on its own from z0 (given explicitly here); the lowest error is kept.
+        draws = np.random.default_rng(seed).standard_normal((k, 5, 4)).astype("float32")
+        single = [inversion.invert(self.g, self.x, z0=d, **self.kwargs) for d in draws]
+        errors = np.stack([s.mse for s in single])
+        best = errors.argmin(axis=0)
+        self.assertAllClose(found.mse, errors.min(axis=0), rtol=1e-5)
+        self.assertAllClose(found.z, np.stack([single[b].z[i] for i, b in enumerate(best)]),
+                            atol=1e-5)
+        self.assertGreater(len(set(best)), 1)  # the choice is per image, not per batch
+        one = inversion.invert(self.g, self.x, start="random", seed=seed, **self.kwargs)
+        self.assertAllClose(one.z, single[0].z, atol=1e-5)  # "random": the first draw
+
+    def test_auto_is_the_zero_start_for_a_generator_that_moves(self):
+        g = _generator()  # biases: non-zero gradient at z = 0
+        x = g(np.random.default_rng(12).normal(size=(4, 4)).astype("float32")).numpy()
+        auto = inversion.invert(g, x, steps=50)
+        zero = inversion.invert(g, x, steps=50, start="zero")
+        self.assertAllEqual(auto.z, zero.z)
+        self.assertAllEqual(auto.start, ["zero"] * 4)
+        self.assertFalse(auto.stalled.any())
+
+    def test_uniform_prior_draws_for_the_box(self):
+        inverter = inversion.Inverter(self.g, projection="box")
+        draws = inverter.draw_starts(2, 3, seed=7)
+        self.assertAllEqual(draws, np.random.default_rng(7).uniform(-1, 1, (2, 3, 4)).astype(
+            "float32"))
+        with self.assertRaisesRegex(ValueError, "`start` must be one of"):
+            inverter(self.x, steps=1, start="ones")
+        with self.assertRaisesRegex(ValueError, "`k`"):
+            inverter(self.x, steps=1, start="best_of_k", k=0)
+
+
 class WalkTest(tf.test.TestCase):
 
     def test_slerp_endpoints_norm_and_parallel_fallback(self):

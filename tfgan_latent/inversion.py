@@ -6,11 +6,15 @@ hyperparameters; ``research/latent_dim.md`` §1.4) and BEGAN-CS's z*-search base
 al. 2018 §4.5 and App. A: gradient descent on ‖G(z) − x*‖ for 10,000 iterations, which the
 one-shot z* = Enc(x*) replaces).
 
-Every image has its own z and its own Adam moments; the minimised objective is the *sum* of the
-per-image mean squared errors, so the gradient for z_i is that of image i's error alone and the
-result does not depend on which other images share the batch, nor on their order. The whole
-optimisation is one compiled ``tf.while_loop`` (no per-step host work); the generator runs in
-inference mode and its variables are never written.
+What the code minimises: for each image, its mean squared error
+mse_i(z_i) = ‖G(z_i) − x_i‖² / D (the mean over the image's D pixel values), i.e. Eq. 5's squared
+norm divided by D, which is the paper's plotted "reconstruction error" (§5.3). The minimiser is
+the same as that of ‖G(z) − x‖² and of the unsquared ‖G(z) − x‖; Adam's step is invariant to
+the factor 1/D up to its ε. Every image has its own z and its own Adam moments; the gradient is
+taken of the *sum* over images of mse_i, so the gradient for z_i is that of image i's error
+alone and the result does not depend on which other images share the batch, nor on their order.
+The whole optimisation is one compiled ``tf.while_loop`` (no per-step host work); the generator
+runs in inference mode and its variables are never written.
 
 The Adam step is the "epsilon-hat" form of TF's Adam (Kingma & Ba 2015, §2 end):
 a_t = lr·√(1−β2ᵗ)/(1−β1ᵗ), z ← Π(z − a_t·m_t/(√v_t + ε)), ε = 1e-8 (TF1's ``AdamOptimizer``,
@@ -24,15 +28,37 @@ the paper's era; Keras's default is 1e-7). Π is applied after every step:
 * ``"box"``: clip to [−1, 1] (a U(−1, 1) prior, e.g. BEGAN's; the "standard clipping" of
   Lipton & Tripathi 2017).
 * ``"none"``: unconstrained (the paper's Eq. 4).
+
+Where the search starts (``start``, ``STARTS``):
+
+* ``"zero"``: z₀ = 0, the paper's (Fig. 2 caption: "a clear optimization path from z0 = 0";
+  §4.2 states no initialisation and no restarts).
+* ``"random"``: one draw from the prior (N(0, I) for the ball and "none", U(−1, 1) for the box),
+  seeded.
+* ``"best_of_k"``: ``k`` such draws per image, each optimised on its own; the one with the lowest
+  final error is kept per image (restarts keeping the lowest loss: ``research/latent_dim.md``
+  §4.3; not in the paper, which uses one start).
+* ``"auto"`` (default): ``"zero"`` for every image whose error has a vanishing gradient at z = 0,
+  else ``"best_of_k"`` for that image, with a logged warning. A generator whose G(0) is saturated
+  (every pre-tanh unit far negative, or every ReLU after the first layer dead at z = 0, as in the
+  demo DCGAN) has ∂mse/∂z = 0 there and projected Adam from 0 never moves. "Vanishing" is
+  max_j |∂mse_i/∂z_j| ≤ ``vanishing_gradient`` (default 1e-8, Adam's ε: below it Adam's first
+  steps shrink to about lr·|g|/ε, Kingma & Ba 2015 §2.1, so z moves less than the learning rate
+  per step). With a non-saturated G, ``"auto"`` is the paper's ``"zero"`` exactly.
 """
 import dataclasses
 import math
 
 import keras
+from absl import logging
 import numpy as np
 import tensorflow as tf
 
 PROJECTIONS = ("ball", "box", "none")
+STARTS = ("auto", "zero", "random", "best_of_k")
+PRIORS = ("normal", "uniform")
+DEFAULT_START_K = 4  # random starts per image of "best_of_k" (and of "auto" where 0 stalls)
+VANISHING_GRADIENT = 1e-8  # Adam's ε (TF1): below it Adam's steps shrink (module docstring)
 
 
 def latent_ball_radius(dim, num_sigmas=3.0):
@@ -94,28 +120,40 @@ class Inversion:
         z: the final latents ``[N, d]`` (projected).
         mse: per-image mean squared error of G(z) against the image, ``[N]``, on the images'
             scale ([−1, 1] images: the latent-dimension paper's "reconstruction error").
-        trace: the mean over images of the per-image error before each step, ``[steps]``.
+        trace: the mean over images of the per-image error before each step, ``[steps]`` (of
+            the start kept for each image).
         reconstructions: G(z), ``[N, ...]``.
+        start: the start each image's z came from, ``[N]`` strings: ``"zero"``, ``"random"``,
+            ``"best_of_k"`` or ``"given"`` (``z0``).
+        stalled: ``[N]`` bool, True where the error's gradient vanished at z = 0 (only checked
+            by ``start="auto"``; False otherwise).
     """
 
     z: np.ndarray
     mse: np.ndarray
     trace: np.ndarray
     reconstructions: np.ndarray
+    start: np.ndarray = None
+    stalled: np.ndarray = None
 
 
 class Inverter:
     """A compiled projected-Adam inversion loop for one generator (reused across calls).
 
     Args: as ``invert``. ``latent_dim`` is needed for a SavedModel signature or a callable
-    (a Keras generator knows it).
+    (a Keras generator knows it). ``prior``: what ``"random"`` / ``"best_of_k"`` starts draw
+    from, ``"normal"`` (N(0, I)) or ``"uniform"`` (U(−1, 1)); default: uniform for the box
+    projection, else normal.
     """
 
     def __init__(self, generator, *, latent_dim=None, learning_rate=1e-3, projection="ball",
                  num_sigmas=3.0, beta_1=0.9, beta_2=0.999, epsilon=1e-8, output_key=None,
-                 jit_compile=False):
+                 jit_compile=False, prior=None, vanishing_gradient=VANISHING_GRADIENT):
         if projection not in PROJECTIONS:
             raise ValueError(f"`projection` must be one of {PROJECTIONS}, got {projection!r}.")
+        prior = prior or ("uniform" if projection == "box" else "normal")
+        if prior not in PRIORS:
+            raise ValueError(f"`prior` must be one of {PRIORS}, got {prior!r}.")
         if latent_dim is None:
             if not isinstance(generator, keras.Model):
                 raise ValueError("`latent_dim` is required for a SavedModel or a callable.")
@@ -126,18 +164,31 @@ class Inverter:
         for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not 0 <= value < 1:
                 raise ValueError(f"`{name}` must be in [0, 1), got {value!r}.")
+        if not vanishing_gradient >= 0:
+            raise ValueError(f"`vanishing_gradient` must be >= 0, got {vanishing_gradient!r}.")
         self.latent_dim = int(latent_dim)
-        self.projection = projection
+        self.projection, self.prior = projection, prior
         self.radius = latent_ball_radius(self.latent_dim, num_sigmas)
         self.learning_rate, self.beta_1, self.beta_2 = learning_rate, beta_1, beta_2
-        self.epsilon = epsilon
+        self.epsilon, self.vanishing_gradient = epsilon, float(vanishing_gradient)
         self._generate = generator_function(generator, output_key)
+        # Batch sizes differ between calls (a 1-image warm-up, N images, k·N starts):
+        # reduce_retracing traces one shape-generic graph after the second shape instead of
+        # one graph per batch size.
         self._loop = tf.function(self._run, jit_compile=jit_compile, reduce_retracing=True)
+        self._start_gradient = tf.function(self._gradient_at, reduce_retracing=True)
+        self._warned = False  # the stalled-start warning is logged once per generator
 
     def _errors(self, z, images):
         fake = tf.cast(self._generate(z), tf.float32)
         axes = list(range(1, len(images.shape)))
         return tf.reduce_mean(tf.square(fake - images), axis=axes), fake
+
+    def _gradient_at(self, z, images):
+        with tf.GradientTape() as tape:
+            tape.watch(z)
+            total = tf.reduce_sum(self._errors(z, images)[0])
+        return tape.gradient(total, z)
 
     def _run(self, z, images, steps):
         b1, b2 = tf.constant(self.beta_1, tf.float32), tf.constant(self.beta_2, tf.float32)
@@ -157,7 +208,7 @@ class Inverter:
             step = tf.cast(t + 1, tf.float32)
             a = lr * tf.sqrt(1.0 - tf.pow(b2, step)) / (1.0 - tf.pow(b1, step))
             z = project(z - a * m / (tf.sqrt(v) + eps), self.projection, self.radius)
-            return t + 1, z, m, v, trace.write(t, tf.reduce_mean(errors))
+            return t + 1, z, m, v, trace.write(t, errors)
 
         zeros = tf.zeros_like(z)
         _, z, _, _, trace = tf.while_loop(
@@ -165,33 +216,96 @@ class Inverter:
         errors, fake = self._errors(z, images)
         return z, errors, trace.stack(), fake
 
-    def __call__(self, images, *, steps=10_000, z0=None, batch_size=None):
+    def stalled_at_zero(self, images, batch_size=None):
+        """``[N]`` bool: True where image i's error has a vanishing gradient at z = 0."""
+        images = np.asarray(images, dtype=np.float32)
+        batch_size = batch_size or len(images)
+        grads = np.concatenate([self._start_gradient(
+            tf.zeros((len(images[i:i + batch_size]), self.latent_dim)),
+            tf.constant(images[i:i + batch_size])).numpy()
+            for i in range(0, len(images), batch_size)])
+        return np.abs(grads).max(axis=1) <= self.vanishing_gradient
+
+    def draw_starts(self, k, n, seed):
+        """``[k, n, d]`` draws from the prior, a function of ``seed`` (numpy's PCG64)."""
+        rng = np.random.default_rng(seed)
+        shape = (k, n, self.latent_dim)
+        if self.prior == "uniform":
+            return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
+        return rng.standard_normal(shape).astype(np.float32)
+
+    def __call__(self, images, *, steps=10_000, z0=None, batch_size=None, start="auto",
+                 k=DEFAULT_START_K, seed=0):
         images = np.asarray(images, dtype=np.float32)
         if images.ndim < 2 or len(images) == 0:
             raise ValueError(f"`images` must be a non-empty batch [N, ...], got shape {images.shape}.")
         if not isinstance(steps, (int, np.integer)) or steps < 1:
             raise ValueError(f"`steps` must be a positive int, got {steps!r}.")
+        if start not in STARTS:
+            raise ValueError(f"`start` must be one of {STARTS}, got {start!r}.")
+        if not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"`k` (random starts per image) must be a positive int, got {k!r}.")
         n = len(images)
-        if z0 is None:
-            z0 = np.zeros((n, self.latent_dim), np.float32)  # Fig. 2: "path from z0 = 0"
-        z0 = np.asarray(z0, dtype=np.float32)
-        if z0.shape != (n, self.latent_dim):
-            raise ValueError(f"`z0` must have shape {(n, self.latent_dim)} (one latent per "
-                             f"image), got {z0.shape}.")
+        stalled = np.zeros(n, bool)
+        # Candidate starts as (image index, z0, label); each is optimised on its own and the
+        # lowest final error per image is kept.
+        if z0 is not None:
+            z0 = np.asarray(z0, dtype=np.float32)
+            if z0.shape != (n, self.latent_dim):
+                raise ValueError(f"`z0` must have shape {(n, self.latent_dim)} (one latent per "
+                                 f"image), got {z0.shape}.")
+            index, starts, labels = np.arange(n), z0, np.full(n, "given")
+        elif start == "zero":
+            index, starts = np.arange(n), np.zeros((n, self.latent_dim), np.float32)
+            labels = np.full(n, "zero")
+        elif start in ("random", "best_of_k"):
+            k = 1 if start == "random" else int(k)
+            index, starts = np.tile(np.arange(n), k), self.draw_starts(k, n, seed).reshape(k * n, -1)
+            labels = np.full(n, start)
+        else:  # auto
+            stalled = self.stalled_at_zero(images, batch_size)
+            keep = np.nonzero(~stalled)[0]
+            stuck = np.nonzero(stalled)[0]
+            labels = np.where(stalled, "best_of_k", "zero")
+            index = np.concatenate([keep, np.tile(stuck, int(k))])
+            draws = self.draw_starts(int(k), n, seed)[:, stuck].reshape(-1, self.latent_dim)
+            starts = np.concatenate([np.zeros((len(keep), self.latent_dim), np.float32), draws])
+            if len(stuck) and not self._warned:
+                self._warned = True
+                logging.warning(
+                    "inversion: the error's gradient vanishes at z = 0 for %d of %d images "
+                    "(max |∂mse/∂z| <= %g: G(0) is saturated, so projected Adam from z0 = 0 would "
+                    "not move); those images start from the best of %d random draws from the "
+                    "%s prior instead (start='best_of_k'; pass start='zero' for the paper's "
+                    "start).", len(stuck), n, self.vanishing_gradient, int(k), self.prior)
+        z, mse, trace, fake = self._optimise(images, index, starts, int(steps), batch_size)
+        best = np.empty(n, np.int64)
+        for i in range(n):
+            candidates = np.nonzero(index == i)[0]
+            best[i] = candidates[np.argmin(mse[candidates])]
+        return Inversion(z=z[best], mse=mse[best], trace=trace[:, best].mean(axis=1),
+                         reconstructions=fake[best], start=labels, stalled=stalled)
+
+    def _optimise(self, images, index, z0, steps, batch_size):
+        """Projected Adam from each row of ``z0`` towards ``images[index]``, in batches."""
         z0 = project(z0, self.projection, self.radius)
-        batch_size = batch_size or n
+        batch_size = batch_size or len(index)
         parts = []
-        for start in range(0, n, batch_size):
-            sl = slice(start, start + batch_size)
-            parts.append(self._loop(z0[sl], tf.constant(images[sl]), tf.constant(int(steps))))
-        z, mse, _, fake = (np.concatenate([p[i].numpy() for p in parts]) for i in range(4))
-        trace = sum(p[2].numpy() * len(p[0]) for p in parts) / n  # mean over all images
-        return Inversion(z=z, mse=mse, trace=trace, reconstructions=fake)
+        for begin in range(0, len(index), batch_size):
+            sl = slice(begin, begin + batch_size)
+            parts.append(self._loop(z0[sl], tf.constant(images[index[sl]]), tf.constant(steps)))
+        z, mse, fake = (np.concatenate([p[i].numpy() for p in parts]) for i in (0, 1, 3))
+        trace = np.concatenate([p[2].numpy() for p in parts], axis=1)  # [steps, candidates]
+        return z, mse, trace, fake
 
 
 def invert(generator, images, *, steps=10_000, learning_rate=1e-3, z0=None, projection="ball",
-           num_sigmas=3.0, latent_dim=None, batch_size=None, output_key=None, **adam):
+           num_sigmas=3.0, latent_dim=None, batch_size=None, output_key=None, start="auto",
+           k=DEFAULT_START_K, seed=0, prior=None, **adam):
     """Inverts ``generator`` on ``images`` by projected Adam (module docstring); an ``Inversion``.
+
+    Minimises each image's mean squared error ‖G(z) − x‖²/D (D values per image) over z in the
+    projection's set.
 
     Args:
         generator: a Keras generator ``z → images``, a loaded SavedModel (its
@@ -199,17 +313,23 @@ def invert(generator, images, *, steps=10_000, learning_rate=1e-3, z0=None, proj
         images: ``[N, ...]`` in the generator's output range.
         steps: Adam steps (the paper: 10,000).
         learning_rate: Adam's step size (the paper: Adam's default 1e-3).
-        z0: start latents ``[N, d]``; default zeros (the paper's Fig. 2 "z0 = 0"). A generator
-            whose first layer has no bias has a zero gradient at z = 0: pass a random start.
+        z0: start latents ``[N, d]`` (overrides ``start``).
         projection: ``"ball"`` (Eq. 5), ``"box"`` or ``"none"``.
         num_sigmas: k of the ball radius √(d + k√(2d)).
-        batch_size: images per compiled call (memory only; results do not depend on it).
-        **adam: ``beta_1``, ``beta_2``, ``epsilon``, ``jit_compile``.
+        batch_size: starts per compiled call (memory only; results do not depend on it).
+        start: one of ``STARTS`` (module docstring): ``"auto"`` (z₀ = 0 unless the gradient
+            vanishes there, then ``"best_of_k"``), ``"zero"`` (the paper's Fig. 2), ``"random"``
+            or ``"best_of_k"``.
+        k: random starts per image of ``"best_of_k"``.
+        seed: seed of the random starts.
+        prior: ``"normal"`` or ``"uniform"`` (default: uniform for the box, else normal).
+        **adam: ``beta_1``, ``beta_2``, ``epsilon``, ``jit_compile``, ``vanishing_gradient``.
     """
     inverter = Inverter(generator, latent_dim=latent_dim, learning_rate=learning_rate,
                         projection=projection, num_sigmas=num_sigmas, output_key=output_key,
-                        **adam)
-    return inverter(images, steps=steps, z0=z0, batch_size=batch_size)
+                        prior=prior, **adam)
+    return inverter(images, steps=steps, z0=z0, batch_size=batch_size, start=start, k=k,
+                    seed=seed)
 
 
 # ------------------------------------------------ walks between (inverted) latent codes

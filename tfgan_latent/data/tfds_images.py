@@ -16,6 +16,16 @@ import tensorflow_datasets as tfds
 
 TFDS_DATASETS = ("mnist", "cifar10", "celeb_a", "lsun/bedroom")
 
+# The split each set trains on and the split its held-out ("val") images come from, never the
+# training split. CIFAR-10: its test split (the latent-dimension study, §5: "For CIFAR-10 the
+# test set is used as our validation set"). CelebA: its own validation partition (19,867 of
+# 202,599 images; tfds "validation"); the study instead "randomly split[s] off 20% of the
+# dataset", which we cannot reproduce (its split is not published) and which would take 20 % of
+# the images our runs train on (the tfds train partition). mnist: its test split. LSUN bedroom:
+# its validation split (300 images).
+HELD_OUT_SPLITS = {"mnist": "test", "cifar10": "test", "celeb_a": "validation",
+                   "lsun/bedroom": "validation"}
+
 # Crop boxes (top, left, height, width) on the aligned 218×178 (rows × columns) CelebA images.
 CELEBA_CROPS = {
     # RFGAN authors' code (QuickSolverKyle/Tensorflow-MyGANs): rows 50:178, columns 25:153,
@@ -181,6 +191,31 @@ def load_tfds_images(
         return preprocess_image(image, image_size=image_size, crop_box=crop_box)
 
     return images.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def load_held_out_images(name, n, *, image_size, data_dir=None, download=False, crop_box=None):
+    """The first ``n`` images of ``name``'s held-out split (``HELD_OUT_SPLITS``), preprocessed
+    as its training images are (``crop_box``, resize, [−1, 1]); float32 [n, S, S, C].
+
+    The split's own file order (``shuffle_files=False``): deterministic, and the tfds splits
+    are not ordered by content (CIFAR-10's test split is in random order; CelebA's validation
+    partition follows the file names, which mix identities).
+
+    Raises:
+        ValueError: the split holds fewer than ``n`` images.
+    """
+    check_tfds_name(name)
+    split = HELD_OUT_SPLITS[name]
+    images = _load_raw(name, split, data_dir, download)
+    if name == "lsun/bedroom":
+        images = images.map(centre_square_crop)
+    images = images.take(n).map(
+        lambda image: preprocess_image(image, image_size=image_size, crop_box=crop_box))
+    out = [image for image in tfds.as_numpy(images)]
+    if len(out) < n:
+        raise ValueError(f"--num={n}: the {split!r} split of {name!r} holds only {len(out)} "
+                         "images.")
+    return np.stack(out).astype(np.float32)
 
 
 def load_tfds_uint8(name, *, split="train", data_dir=None, download=False):

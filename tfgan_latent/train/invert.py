@@ -4,14 +4,17 @@ For ``--run=DIR`` or ``--saved_model=DIR`` and real images (``--images=FILE.npy`
 held-out images of the run's data set), writes into ``--out``:
 
 * ``search.png``: rows of [x, G(z*)] pairs, z* from ``tfgan_latent.inversion`` (projected Adam;
-  the ball for a N(0, I) prior, the box [−1, 1] for a U(−1, 1) prior);
+  the ball for a N(0, I) prior, the box [−1, 1] for a U(−1, 1) prior; started as
+  ``--search_start`` says: by default from z = 0, the paper's, unless the error's gradient
+  vanishes there, then from the best of ``--search_k`` draws from the prior);
 * with an encoder (a BEGAN-CS run, or an export with an ``encode`` signature), z* = Enc(x) in
   one pass ([P] §3.2, §4.5): ``oneshot.png`` (columns x, Dec(Enc(x)) when the run has D's
   decoder, G(Enc(x)), G(z*-search)), ``slerp.png`` (x₁, G(slerp(Enc x₁, Enc x₂, t)) for 10 t in
   [0, 1], x₂; [C] ``test``), ``traverse.png`` (coordinate ``--traverse_dim`` of Enc(x) set to
   −5 … 5; [P] §4.7);
 * ``inversion.json``: per method the mean / median per-image MSE on [−1, 1] images and the
-  seconds per image; ``z_search.npy`` (and ``z_oneshot.npy``), ``errors.npz``.
+  seconds per image (the search: also its start and how many images stalled at z = 0);
+  ``z_search.npy`` (and ``z_oneshot.npy``), ``errors.npz``.
 """
 import json
 import time
@@ -29,10 +32,11 @@ class _Target:
     """What ``invert_images`` needs of a run or an export: G, its prior, maybe Enc and Dec."""
 
     def __init__(self, generate, latent_dim, prior, dataset, image_size, encode=None,
-                 decode=None):
+                 decode=None, num_images=5000, crop=None):
         self.generate, self.latent_dim, self.prior = generate, latent_dim, prior
         self.dataset, self.image_size = dataset, image_size
         self.encode, self.decode = encode, decode
+        self.num_images, self.crop = num_images, crop  # the training set the held-out avoids
 
 
 def _run_target(run_dir):
@@ -48,7 +52,8 @@ def _run_target(run_dir):
         encode = lambda x: keras.ops.convert_to_numpy(model.encode(x))
         decode = lambda x: keras.ops.convert_to_numpy(model.decoder_reconstruction(x))
     return _Target(generator, model.latent_dim, model.latent_prior, run_cfg.dataset,
-                   run_cfg.image_size, encode, decode)
+                   run_cfg.image_size, encode, decode, run_cfg.num_images,
+                   None if run_cfg.crop == "auto" else run_cfg.crop)
 
 
 def _saved_model_target(export_dir):
@@ -75,7 +80,7 @@ def _output_size(signature):
 
 def invert_images(run_dir=None, *, saved_model=None, images=None, num=16, out, steps=10_000,
                   learning_rate=1e-3, projection="", traverse_dim=0, seed=0, data_dir=None,
-                  dataset=None):
+                  dataset=None, start="auto", start_k=inversion.DEFAULT_START_K):
     """The ``invert`` command (module docstring); returns the ``inversion.json`` dict."""
     if bool(run_dir) == bool(saved_model):
         raise ValueError("invert needs exactly one of --run=DIR or --saved_model=DIR.")
@@ -87,11 +92,15 @@ def invert_images(run_dir=None, *, saved_model=None, images=None, num=16, out, s
         raise ValueError(f"--search_lr must be > 0, got {learning_rate!r}.")
     if not isinstance(num, int) or num < 2:
         raise ValueError(f"--num must be an integer >= 2 (images to invert), got {num!r}.")
+    _check_start(start, start_k)
     target = _run_target(run_dir) if run_dir else _saved_model_target(saved_model)
     if images is not None:
         x = np.load(images).astype(np.float32)[:num]
     elif dataset or target.dataset:
-        x = held_out_images(dataset or target.dataset, num, target.image_size, seed, data_dir)
+        same = not dataset or dataset == target.dataset  # the run's own set: avoid its images
+        x = held_out_images(dataset or target.dataset, num, target.image_size, seed, data_dir,
+                            num_images=target.num_images if same else 5000,
+                            crop=target.crop if same else None)
     else:
         raise ValueError("this export names no data set; pass --images=FILE.npy or --dataset=NAME.")
     projection = projection or ("box" if target.prior == "uniform" else "ball")
@@ -100,10 +109,11 @@ def invert_images(run_dir=None, *, saved_model=None, images=None, num=16, out, s
 
     inverter = inversion.Inverter(target.generate, latent_dim=target.latent_dim,
                                   learning_rate=learning_rate, projection=projection)
-    inverter(x[:1], steps=1)  # trace the loop outside the timing
-    start = time.perf_counter()
-    found = inverter(x, steps=steps)
-    search_seconds = (time.perf_counter() - start) / len(x)
+    search = dict(start=start, k=start_k, seed=seed)
+    inverter(x, steps=1, **search)  # trace the loop (these shapes) outside the timing
+    began = time.perf_counter()
+    found = inverter(x, steps=steps, **search)
+    search_seconds = (time.perf_counter() - began) / len(x)
     np.save(out / "z_search.npy", found.z)
     samples.save_image_grid(np.stack([x, found.reconstructions], 1).reshape((-1,) + x.shape[1:]),
                             out / "search.png", columns=8)
@@ -112,13 +122,17 @@ def invert_images(run_dir=None, *, saved_model=None, images=None, num=16, out, s
               "search_steps": steps,
               "search": {"mse_mean": float(found.mse.mean()),
                          "mse_median": float(np.median(found.mse)),
-                         "seconds_per_image": search_seconds}}
+                         "seconds_per_image": search_seconds, "start": start,
+                         "start_k": start_k,
+                         "stalled_at_zero": int(found.stalled.sum()),
+                         "starts_used": {str(k): int(v) for k, v in zip(
+                             *np.unique(found.start, return_counts=True))}}}
     errors = {"search": found.mse}
     if target.encode is not None:
-        start = time.perf_counter()
+        began = time.perf_counter()
         z = np.asarray(target.encode(x), np.float32)
         recon = np.asarray(_generate(target.generate, z), np.float32)
-        oneshot_seconds = (time.perf_counter() - start) / len(x)
+        oneshot_seconds = (time.perf_counter() - began) / len(x)
         mse = ((recon - x) ** 2).reshape(len(x), -1).mean(axis=1)
         errors["oneshot"] = mse
         np.save(out / "z_oneshot.npy", z)
@@ -139,6 +153,15 @@ def invert_images(run_dir=None, *, saved_model=None, images=None, num=16, out, s
     np.savez(out / "errors.npz", **errors)
     (out / "inversion.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
+
+
+def _check_start(start, start_k):
+    if start not in inversion.STARTS:
+        raise ValueError(f"--search_start must be one of {', '.join(inversion.STARTS)}, got "
+                         f"{start!r}.")
+    if not isinstance(start_k, int) or start_k < 1:
+        raise ValueError(f"--search_k must be a positive integer (random starts per image), "
+                         f"got {start_k!r}.")
 
 
 def _generate(generate, z):
