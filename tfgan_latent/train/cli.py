@@ -48,7 +48,8 @@ FLAGS = flags.FLAGS
 _DEFINED = set()
 _EVAL_FLAGS = ("run", "saved_model", "images", "num_samples", "num", "inception_graph",
                "keras_inception_weights", "extractors", "latent_prior", "search_steps",
-               "search_lr", "projection", "traverse_dim", "dims", "models", "image_sets",
+               "search_lr", "projection", "search_start", "search_k", "traverse_dim", "dims",
+               "models", "image_sets",
                "shift", "ood")
 
 
@@ -100,8 +101,13 @@ def define_flags():
     flags.DEFINE_integer("search_steps", 10_000, "invert: projected-Adam steps of the z*-search "
                          "(latent-dim paper §4.2, BEGAN-CS App. A: 10,000)")
     flags.DEFINE_float("search_lr", 1e-3, "invert: Adam step size of the z*-search")
-    flags.DEFINE_string("projection", "", "invert: ball | box | none (default: ball for a normal "
-                        "prior, box for a uniform one)")
+    flags.DEFINE_string("search_start", "auto", "invert/sweep: start of the z*-search: zero "
+                        "(latent-dim paper Fig. 2) | random | best_of_k | auto (zero unless the "
+                        "gradient vanishes at z = 0, then best_of_k; tfgan_latent.inversion)")
+    flags.DEFINE_integer("search_k", 4, "invert/sweep: random starts per image of best_of_k")
+    flags.DEFINE_string("projection", "", "invert/sweep: ball | box | none (default: ball for a "
+                        "normal prior, box for a uniform one; sweep: ball, latent-dim Eq. 5; "
+                        "none for App. Fig. 10)")
     flags.DEFINE_list("dims", ["2", "8", "32"], "sweep: the latent sizes")
     flags.DEFINE_list("models", ["wgan_gp_resize", "ae"], "sweep: the models per latent size")
     flags.DEFINE_list("image_sets", ["train", "val", "shifted", "ood", "noise"],
@@ -169,13 +175,14 @@ def _check_applicable(command):
     allowed = {
         "train": trains, "demo": trains,
         "sweep": trains | {"dims", "models", "image_sets", "num", "search_steps", "search_lr",
-                           "shift", "ood"},
+                           "projection", "search_start", "search_k", "shift", "ood"},
         "evaluate": {"run", "saved_model", "images", "dataset", "image_size", "latent_prior",
                      "num_samples", "seed", "extractors", "inception_graph",
                      "keras_inception_weights", "data_dir", "cpu_devices"},
         "sample": {"run", "saved_model", "num", "out", "seed", "latent_prior", "cpu_devices"},
         "invert": {"run", "saved_model", "images", "num", "out", "search_steps", "search_lr",
-                   "projection", "traverse_dim", "seed", "data_dir", "dataset"},
+                   "projection", "search_start", "search_k", "traverse_dim", "seed", "data_dir",
+                   "dataset"},
         "grow": {"from_run", "out", "export_dir", "steps", "verbose"},
         "models": set(),
     }[command]
@@ -239,6 +246,7 @@ def main(argv, command):
                 FLAGS.run, saved_model=FLAGS.saved_model, images=FLAGS.images,
                 num=FLAGS.num if FLAGS["num"].present else 16, out=FLAGS.out,
                 steps=FLAGS.search_steps, learning_rate=FLAGS.search_lr,
+                start=FLAGS.search_start, start_k=FLAGS.search_k,
                 projection=FLAGS.projection, traverse_dim=FLAGS.traverse_dim,
                 seed=FLAGS.seed, data_dir=FLAGS.data_dir or None, dataset=_given("dataset"))
             print(json.dumps(result, sort_keys=True))
@@ -253,7 +261,8 @@ def main(argv, command):
                          models=FLAGS.models, sets=FLAGS.image_sets,
                          num=FLAGS.num if FLAGS["num"].present else 64,
                          search_steps=FLAGS.search_steps, search_lr=FLAGS.search_lr,
-                         shift=FLAGS.shift, ood=FLAGS.ood)
+                         shift=FLAGS.shift, ood=FLAGS.ood, projection=FLAGS.projection,
+                         search_start=FLAGS.search_start, search_k=FLAGS.search_k)
             print(f"{len(rows)} rows: {run_cfg.out}/curves.csv, {run_cfg.out}/curves.png")
             return 0
         if command == "grow":
