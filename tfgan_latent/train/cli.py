@@ -25,6 +25,8 @@ COMMANDS = {
             "latent size): --from_run=DIR --out=NEW --steps=N",
     "demo": "train the small offline default (DCGAN on `shapes` 32x32) and export it",
     "models": "list registered models",
+    "import": "a checkpoint of a paper's original code -> a run folder: --model=NAME "
+              "--original=PREFIX --out=DIR (+ the run and model flags it was trained with)",
 }
 # The demo: training fits in 4 minutes on 2 CPU cores. Chosen by measurement
 # (experiments/results/demo/): 2 G steps per D step (the DCGAN reference code's trick, also
@@ -50,7 +52,7 @@ _EVAL_FLAGS = ("run", "saved_model", "images", "num_samples", "num", "inception_
                "keras_inception_weights", "extractors", "latent_prior", "search_steps",
                "search_lr", "projection", "search_start", "search_k", "traverse_dim", "dims",
                "models", "image_sets",
-               "shift", "ood")
+               "shift", "ood", "original")
 
 
 def _define(name, default, help_text, allow_none=False):
@@ -118,6 +120,9 @@ def define_flags():
     flags.DEFINE_integer("traverse_dim", 0, "invert: the latent coordinate traverse.png varies")
     flags.DEFINE_string("latent_prior", None, "evaluate/sample --saved_model: the latent prior "
                         "(default: the export's own, else normal)")
+    flags.DEFINE_string("original", None, "import: the original code's checkpoint (LIS: the "
+                        "prefix of its <prefix>_gen.pt / _dis.pt / _r.pt files; TF1: the "
+                        "checkpoint prefix)")
 
 
 def _given_run(command):
@@ -184,6 +189,7 @@ def _check_applicable(command):
                    "projection", "search_start", "search_k", "traverse_dim", "seed", "data_dir",
                    "dataset"},
         "grow": {"from_run", "out", "export_dir", "steps", "verbose"},
+        "import": trains | {"original"},
         "models": set(),
     }[command]
     ours = _DEFINED | set(_EVAL_FLAGS)
@@ -264,6 +270,17 @@ def main(argv, command):
                          shift=FLAGS.shift, ood=FLAGS.ood, projection=FLAGS.projection,
                          search_start=FLAGS.search_start, search_k=FLAGS.search_k)
             print(f"{len(rows)} rows: {run_cfg.out}/curves.csv, {run_cfg.out}/curves.png")
+            return 0
+        if command == "import":
+            from tfgan_latent.train.importer import import_checkpoint
+
+            if not FLAGS.original or not FLAGS["out"].present:
+                raise ValueError("import needs --original=PREFIX (the original code's "
+                                 "checkpoint) and --out=NEW_DIR.")
+            run_cfg = _run_config(command)
+            model_cfg = runner.resolve_model_config(run_cfg, _model_overrides(run_cfg, command))
+            print(json.dumps(import_checkpoint(FLAGS.original, run_cfg, model_cfg),
+                             sort_keys=True))
             return 0
         if command == "grow":
             from tfgan_latent.papers.growing.grow import grow

@@ -6,10 +6,11 @@ import tensorflow as tf
 
 from tfgan_latent import data
 from tfgan_latent.optimizers import TorchRMSprop
+from tfgan_latent.papers.lis import checkpoint_map
 from tfgan_latent.papers.lis import config as lis_config
 from tfgan_latent.papers.lis import nets
 from tfgan_latent.papers.lis.models import GLIS, LISGenerator, RIterative, RSeparate
-from tfgan_latent.train import presets, registry
+from tfgan_latent.train import importer, presets, registry
 from tfgan_latent.train.config import read_run_folder
 
 
@@ -118,3 +119,14 @@ registry.register_model("r_separate", lis_config.RSeparateConfig, build_r_separa
 for _model in ("glis", "r_iterative", "r_separate"):
     presets.register_preset(_model, "authors_code", {"lr_preset": "code"},
                             source="aleju/gan-error-avoidance README commands (research/lis.md §1.9)")
+
+# `tfgan-latent import`: the authors' state_dict files (<prefix>_gen.pt, _dis.pt, _r.pt). An
+# r_separate run takes G and D from --from_run, so only R's file is imported for it.
+_IMPORT_ROLES = {"glis": ("gen", "dis"), "r_iterative": ("gen", "dis", "r"), "r_separate": ("r",)}
+for _model, _roles in _IMPORT_ROLES.items():
+    importer.register_map(_model, importer.ImportMap(
+        "torch",
+        lambda model, roles=_roles: {role: names for role, names
+                                     in checkpoint_map.model_entries(model).items() if role in roles},
+        checkpoint_map.to_ours,
+        source="aleju/gan-error-avoidance @4aa0076 common/model.py state_dicts"))

@@ -1,0 +1,287 @@
+"""``tfgan-latent import``: a checkpoint written by a paper's original code -> a run folder of ours.
+
+Each paper registers the map of its authors' checkpoint (``register_map``, from its
+``registration.py``; the names and layouts live in the paper's folder, e.g.
+``papers/lis/checkpoint_map.py``). ``import_checkpoint`` builds our model from the same run and
+model settings as ``train``, reads the original's arrays, checks that every one of their
+tensors has a place in ours and every variable of ours is filled with the right shape
+(unknown, missing and mis-shaped names are errors that name them), assigns them, and writes
+``config.json`` and a checkpoint that ``train`` resumes and ``evaluate``, ``sample``,
+``invert`` and export read.
+
+Readers (no torch, no TF1 graph):
+
+* ``torch``: ``<prefix>_<role>.pt`` files of ``torch.save(net.state_dict())``, either the zip
+  format (torch >= 1.6: ``data.pkl`` + one file per storage) or the legacy one (torch
+  <= 1.5, as the 2017 LIS code wrote: pickles followed by the raw storages). ``data.pkl`` is
+  read by a restricted unpickler that only rebuilds dicts and tensors (as numpy arrays);
+  anything else in the pickle is refused.
+* ``tf1``: a TF1 ``Saver`` checkpoint prefix, read with ``tf.train.load_checkpoint``.
+"""
+import collections
+import dataclasses
+import io
+import json
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+_MAPS = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportMap:
+    """How the authors' checkpoint of one model maps onto ours.
+
+    Args:
+        reader: ``"torch"`` (one ``<prefix>_<role>.pt`` state_dict per role) or ``"tf1"``
+            (one checkpoint; use the single role ``""``).
+        entries: ``fn(our built model) -> {role: {their name: entry}}``; an entry has
+            ``.variable`` (our ``keras.Variable``).
+        to_ours: ``fn(entry, array) -> array`` in our variable's layout.
+        source: the original code the map follows (for ``imported.json``).
+        ignore: ``fn(their name) -> bool`` for tensors that have no place in ours on purpose
+            (optimizer slots, counters).
+    """
+
+    reader: str
+    entries: object
+    to_ours: object
+    source: str
+    ignore: object = None
+
+
+def register_map(model, import_map):
+    """Registers the checkpoint map of the original code of ``model``."""
+    if import_map.reader not in ("torch", "tf1"):
+        raise ValueError(f"reader must be 'torch' or 'tf1', got {import_map.reader!r}.")
+    _MAPS[model] = import_map
+
+
+def models_with_maps():
+    return sorted(_MAPS)
+
+
+# ------------------------------------------------------------------------- torch files
+_STORAGES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "HalfStorage": np.float16,
+             "LongStorage": np.int64, "IntStorage": np.int32, "ShortStorage": np.int16,
+             "CharStorage": np.int8, "ByteStorage": np.uint8, "BoolStorage": np.bool_}
+
+
+class _Storage:
+    def __init__(self, dtype, key, numel):
+        self.dtype, self.key, self.numel, self.data = dtype, key, numel, None
+
+
+class _Tensor:
+    def __init__(self, storage, offset, size, stride):
+        self.storage, self.offset, self.size, self.stride = storage, offset, tuple(size), stride
+
+    def array(self):
+        data = self.storage.data
+        itemsize = data.itemsize
+        view = np.lib.stride_tricks.as_strided(
+            data[self.offset:], self.size, [s * itemsize for s in self.stride])
+        return np.array(view)
+
+
+def _rebuild_tensor(storage, offset, size, stride, *unused):
+    return _Tensor(storage, offset, size, stride)
+
+
+def _rebuild_parameter(data, *unused):
+    return data
+
+
+class _Unpickler(pickle.Unpickler):
+    """Rebuilds dicts and tensors of a torch pickle; refuses every other class."""
+
+    _ALLOWED = {("collections", "OrderedDict"): collections.OrderedDict,
+                ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+                ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
+                ("torch._utils", "_rebuild_parameter"): _rebuild_parameter}
+
+    def __init__(self, file, path):
+        super().__init__(file)
+        self.path, self.storages = path, {}
+
+    def find_class(self, module, name):
+        if (module, name) in self._ALLOWED:
+            return self._ALLOWED[module, name]
+        if module == "torch" and name in _STORAGES:
+            return name
+        raise pickle.UnpicklingError(f"{self.path}: {module}.{name} is not a tensor or a dict; "
+                                     "only state_dict files can be imported.")
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, tuple) and pid and pid[0] == "storage"):
+            raise pickle.UnpicklingError(f"{self.path}: unknown persistent id {pid!r}.")
+        kind, key, numel = pid[1], str(pid[2]), pid[4]
+        if kind not in _STORAGES:
+            raise pickle.UnpicklingError(f"{self.path}: unsupported storage type {kind!r}.")
+        if len(pid) > 5 and pid[5] is not None:
+            raise pickle.UnpicklingError(f"{self.path}: storage views are not supported.")
+        return self.storages.setdefault(key, _Storage(np.dtype(_STORAGES[kind]), key, numel))
+
+
+def _resolve(obj):
+    if isinstance(obj, _Tensor):
+        return obj.array()
+    if isinstance(obj, dict):
+        return type(obj)((k, _resolve(v)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_resolve(v) for v in obj)
+    return obj
+
+
+def read_torch(path):
+    """The object of a ``torch.save`` file (state_dicts, optimizer states) with numpy arrays
+    for tensors, read without torch."""
+    path = Path(path)
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            pkl = [n for n in names if n.endswith("/data.pkl")]
+            if len(pkl) != 1:
+                raise ValueError(f"{path}: not a torch.save file (no data.pkl).")
+            root = pkl[0][:-len("data.pkl")]
+            order = archive.read(root + "byteorder").decode() if root + "byteorder" in names \
+                else "little"
+            unpickler = _Unpickler(io.BytesIO(archive.read(pkl[0])), path)
+            obj = unpickler.load()
+            for key, storage in unpickler.storages.items():
+                raw = archive.read(f"{root}data/{key}")
+                storage.data = np.frombuffer(raw, storage.dtype.newbyteorder(
+                    "<" if order == "little" else ">"), storage.numel)
+        return _resolve(obj)
+    with open(path, "rb") as f:  # legacy format: magic, protocol, sys info, object, keys, data
+        try:
+            if pickle.load(f) != 0x1950A86A20F9469CFC6C:
+                raise ValueError
+            pickle.load(f)
+            sys_info = pickle.load(f)
+        except Exception:
+            raise ValueError(f"{path}: not a torch.save file.") from None
+        unpickler = _Unpickler(f, path)
+        obj = unpickler.load()
+        order = "<" if sys_info.get("little_endian", True) else ">"
+        for key in pickle.load(f):
+            storage = unpickler.storages[str(key)]
+            numel = int.from_bytes(f.read(8), "little" if order == "<" else "big")
+            storage.data = np.frombuffer(f.read(numel * storage.dtype.itemsize),
+                                         storage.dtype.newbyteorder(order), numel)
+    return _resolve(obj)
+
+
+def read_tf1(prefix):
+    """``{variable name: array}`` of a TF1 ``Saver`` checkpoint (no graph needed)."""
+    import tensorflow as tf
+
+    try:
+        reader = tf.train.load_checkpoint(str(prefix))
+    except Exception as e:
+        raise ValueError(f"--original={prefix}: not a readable TF checkpoint "
+                         f"({str(e).splitlines()[0][:200]}).") from None
+    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()}
+
+
+# ---------------------------------------------------------------------------- import
+def read_original(import_map, original, roles):
+    """``{role: {name: array}}`` of the original checkpoint for ``roles``."""
+    if import_map.reader == "tf1":
+        return {"": read_tf1(original)}
+    out = {}
+    for role in roles:
+        path = Path(f"{original}_{role}.pt")
+        if not path.is_file():
+            raise ValueError(f"--original={original}: {path} is missing (the authors' code "
+                             f"writes one <prefix>_<role>.pt per net; needed: "
+                             f"{', '.join(roles)}).")
+        state = read_torch(path)
+        if not isinstance(state, dict) or not all(isinstance(v, np.ndarray) for v in state.values()):
+            raise ValueError(f"{path}: not a state_dict (a dict of tensors).")
+        out[role] = dict(state)
+    return out
+
+
+def assign(import_map, entries, arrays, original):
+    """Checks names and shapes of every role, then assigns; errors name every bad tensor."""
+    problems = []
+    for role, names in entries.items():
+        theirs = {k: v for k, v in arrays.get(role, {}).items()
+                  if not (import_map.ignore and import_map.ignore(k))}
+        where = f"{original}_{role}.pt" if role else str(original)
+        unknown = sorted(set(theirs) - set(names))
+        missing = sorted(set(names) - set(theirs))
+        if unknown:
+            problems.append(f"{where}: unknown tensors (no variable of ours): {', '.join(unknown)}")
+        if missing:
+            problems.append(f"{where}: missing tensors (our variables left empty): "
+                            f"{', '.join(missing)}")
+        for name in sorted(set(theirs) & set(names)):
+            entry = names[name]
+            try:
+                value = import_map.to_ours(entry, theirs[name])
+            except ValueError:
+                value = None
+            want = tuple(entry.variable.shape)
+            if value is None or tuple(value.shape) != want:
+                problems.append(f"{where}: {name} has shape {tuple(theirs[name].shape)}, which "
+                                f"does not fit {entry.variable.path} {want} (check the model "
+                                "flags: --latent_dim, --nfeature, --image_size, modules)")
+    if problems:
+        raise ValueError("cannot import: " + "; ".join(problems) + ".")
+    for role, names in entries.items():
+        for name, entry in names.items():
+            entry.variable.assign(import_map.to_ours(entry, arrays[role][name]).astype(
+                entry.variable.dtype))
+
+
+def original_step(original):
+    """The iteration of the authors' ``<prefix>_state.pt`` (``current_iter``), else 0."""
+    path = Path(f"{original}_state.pt")
+    if not path.is_file():
+        return 0
+    try:
+        state = read_torch(path)
+    except (pickle.UnpicklingError, ValueError):
+        return 0
+    return int(state.get("current_iter", 0)) if isinstance(state, dict) else 0
+
+
+def import_checkpoint(original, run_cfg, model_cfg):
+    """Writes run folder ``run_cfg.out`` from the original checkpoint ``original`` (torch: the
+    prefix of the ``<prefix>_<role>.pt`` files; tf1: the checkpoint prefix). Returns a dict."""
+    import keras
+
+    from tfgan_latent.train import config as config_lib
+    from tfgan_latent.train import registry, runner
+    from tfgan_latent.train.checkpoints import Checkpointer
+
+    if run_cfg.model not in _MAPS:
+        raise ValueError(f"--model={run_cfg.model}: no map of the authors' checkpoints; import "
+                         f"knows {', '.join(models_with_maps())}.")
+    import_map = _MAPS[run_cfg.model]
+    out = Path(run_cfg.out)
+    if out.exists() and any(out.iterdir()):
+        raise ValueError(f"--out={out} is not empty; import writes a new run folder.")
+    keras.utils.set_random_seed(run_cfg.seed)
+    model = registry.get_model_spec(run_cfg.model).build(run_cfg, model_cfg)
+    entries = import_map.entries(model)
+    arrays = read_original(import_map, original, list(entries))
+    assign(import_map, entries, arrays, original)
+    step = original_step(original) if import_map.reader == "torch" else 0
+    model.step.assign(step)
+    out.mkdir(parents=True, exist_ok=True)
+    config_lib.write_config(out / "config.json", run_cfg, model_cfg)
+    fixed = registry.get_model_spec(run_cfg.model).resume_fixed(model_cfg)
+    checkpointer = Checkpointer(model, out / "checkpoints", run_cfg.keep_checkpoints,
+                                **runner.checkpoint_settings(run_cfg, model_cfg, fixed))
+    path = checkpointer.save(step)
+    record = {"original": str(original), "source": import_map.source, "step": step,
+              "tensors": {role: len(names) for role, names in entries.items()},
+              "note": "weights imported; optimizer state starts fresh"}
+    (out / "imported.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return {"out": str(out), "checkpoint": path, **record}
