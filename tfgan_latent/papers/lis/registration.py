@@ -118,7 +118,9 @@ registry.register_model("r_separate", lis_config.RSeparateConfig, build_r_separa
 # The authors' README commands train at other rates than §3's text (research/lis.md §1.9).
 for _model in ("glis", "r_iterative", "r_separate"):
     presets.register_preset(_model, "authors_code", {"lr_preset": "code"},
-                            source="aleju/gan-error-avoidance README commands (research/lis.md §1.9)")
+                            source="aleju/gan-error-avoidance README commands (research/lis.md §1.9); "
+                                   "the rest of the code is the default, step for step "
+                                   "(tests/test_parity_lis.py)")
 
 # `tfgan-latent import`: the authors' state_dict files (<prefix>_gen.pt, _dis.pt, _r.pt). An
 # r_separate run takes G and D from --from_run, so only R's file is imported for it.
