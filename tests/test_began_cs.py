@@ -48,6 +48,25 @@ class LossTest(tf.test.TestCase):
         self.assertAllClose(losses.latent_constraint_loss(z, c, "l2"),
                             np.mean(np.linalg.norm(c - z, axis=1)), rtol=1e-6)
 
+    def test_l2_constraint_is_finite_at_an_exact_zero_row(self):
+        """‖Enc(G(z)) − z‖ per row with ε = 1e-10 under the root: at a row where the code equals
+        z exactly its gradient is 0, not NaN (a bare sqrt's 0/0)."""
+        rng = np.random.default_rng(2)
+        z = rng.uniform(-1, 1, (4, 3)).astype("float32")
+        codes = rng.normal(size=(4, 3)).astype("float32")
+        codes[1] = z[1]  # an exact zero row
+        c = tf.constant(codes)
+        with tf.GradientTape() as tape:
+            tape.watch(c)
+            loss = losses.latent_constraint_loss(z, c, "l2")
+        grad = tape.gradient(loss, c).numpy()
+        diff = codes.astype(np.float64) - z
+        norms = np.sqrt((diff ** 2).sum(1) + 1e-10)
+        self.assertAllClose(loss, norms.mean(), rtol=1e-6)
+        self.assertTrue(np.all(np.isfinite(grad)))
+        self.assertAllClose(grad, diff / norms[:, None] / 4, rtol=1e-5, atol=1e-7)
+        self.assertAllEqual(grad[1], np.zeros(3))
+
     def test_k_update_and_clipping(self):
         self.assertAllClose(losses.began_k_update(0.0, 0.2, 0.05, 0.5, 1e-3), 5e-5)
         self.assertAllEqual(losses.began_k_update(0.0, 0.2, 0.5, 0.5, 1e-3), 0.0)  # never < 0
@@ -97,6 +116,23 @@ class ConstraintGradientTest(tf.test.TestCase):
         logs = model.discriminator_losses(np.zeros((6, 2), "float32"), tf.constant(z))
         self.assertAllClose(logs["constraint"], 0.0, atol=1e-6)
 
+    def test_l2_constraint_gradient_is_finite_when_the_encoder_inverts_the_generator(self):
+        """The D step's gradient with ``constraint_norm="l2"`` at L_c = 0 (G and Enc the
+        identity, so every row of Enc(G(z)) − z is exactly zero on any CPU): finite, so one such
+        batch cannot turn the encoder's weights into NaN."""
+        model = _linear_began(d=2, constraint_norm="l2")
+        for net in (model.generator, model.discriminator.encoder):
+            net.get_layer("dense").set_weights([np.eye(2, dtype="float32"),
+                                                np.zeros(2, "float32")])
+        z = tf.constant([[0.5, -0.25], [0.1, 0.3], [-1.0, 0.75]], tf.float32)
+        real = np.random.default_rng(5).normal(size=(3, 2)).astype("float32")
+        enc = model.discriminator.encoder.trainable_variables
+        with tf.GradientTape() as tape:
+            logs = model.discriminator_losses(real, z)
+        self.assertAllClose(logs["constraint"], 1e-5, atol=1e-6)  # √ε per row
+        for grad in tape.gradient(logs["constraint"], enc):
+            self.assertTrue(np.all(np.isfinite(grad.numpy())))
+
     def test_gradient_closed_form_and_routing(self):
         model = _linear_began()
         rng = np.random.default_rng(3)
@@ -133,6 +169,53 @@ class ConstraintGradientTest(tf.test.TestCase):
             self.assertAllEqual(a.numpy(), b.numpy())
         self.assertNotAllClose(after[0.0].discriminator.encoder.weights[0].numpy(),
                                after[0.1].discriminator.encoder.weights[0].numpy())
+
+
+class ReconstructionTest(tf.test.TestCase):
+    """``generator_reconstruction`` = clip(G(Enc x)) and ``decoder_reconstruction`` = clip(D(x))
+    ([P] §4.5) against numpy compositions of the nets' random weights."""
+
+    def test_points_against_numpy(self):
+        model = _linear_began()
+        x = np.random.default_rng(6).normal(size=(5, 2)).astype("float32")
+        (w_g, b_g), (w_e, b_e), (w_d, b_d) = (_weights(net) for net in (
+            model.generator, model.discriminator.encoder, model.discriminator.decoder))
+        code = x @ w_e + b_e
+        self.assertAllClose(model.generator_reconstruction(x), code @ w_g + b_g, rtol=1e-5,
+                            atol=1e-6)
+        self.assertAllClose(model.decoder_reconstruction(x), code @ w_d + b_d, rtol=1e-5,
+                            atol=1e-6)
+        self.assertGreater(np.abs((code @ w_g + b_g) - (code @ w_d + b_d)).min(), 1e-3)
+
+    def test_images_are_clipped_to_the_data_range(self):
+        rng = np.random.default_rng(7)
+        shape, d = (2, 2, 1), 3
+
+        def net(n_in, n_out, name, reshape=None):
+            x = keras.Input(n_in)
+            h = keras.layers.Flatten()(x) if len(n_in) > 1 else x
+            layer = keras.layers.Dense(int(np.prod(n_out)), name="dense")
+            y = layer(h)
+            y = keras.layers.Reshape(n_out)(y) if reshape else y
+            layer.set_weights([rng.normal(0, 1.5, (int(np.prod(n_in)), int(np.prod(n_out)))
+                                          ).astype("float32"),
+                               rng.normal(0, 0.5, int(np.prod(n_out))).astype("float32")])
+            return keras.Model(x, y, name=name)
+
+        g = net((d,), shape, "generator", reshape=True)
+        disc = AutoencoderDiscriminator(net(shape, (d,), "encoder"),
+                                        net((d,), shape, "decoder", reshape=True))
+        model = BEGAN(g, disc, latent_dim=d)
+        x = rng.uniform(-1, 1, (6,) + shape).astype("float32")
+        (w_g, b_g), (w_e, b_e), (w_d, b_d) = (_weights(m) for m in (g, disc.encoder, disc.decoder))
+        code = x.reshape(6, -1) @ w_e + b_e
+        unclipped = (code @ w_g + b_g).reshape(x.shape)
+        self.assertGreater(np.abs(unclipped).max(), 1.5)  # the clip matters here
+        self.assertAllClose(model.generator_reconstruction(x), np.clip(unclipped, -1, 1),
+                            rtol=1e-5, atol=1e-6)
+        self.assertAllClose(model.decoder_reconstruction(x),
+                            np.clip((code @ w_d + b_d).reshape(x.shape), -1, 1),
+                            rtol=1e-5, atol=1e-6)
 
 
 class TrainStepParityTest(tf.test.TestCase):

@@ -207,12 +207,19 @@ def began_reconstruction_loss(inputs, reconstructions, norm="l2_batch"):
     raise ValueError(f"`recon_norm` must be one of {RECONSTRUCTION_NORMS}, got {norm!r}.")
 
 
+CONSTRAINT_L2_EPSILON = 1e-10  # under the l2 norm's square root (latent_constraint_loss)
+
+
 def latent_constraint_loss(latents, codes, norm="l1_mean"):
     """BEGAN-CS's latent constraint L_c = ‖z − Enc(G(z))‖ (without the weight α).
 
     ``l1_mean`` (authors' code, ``reduce_mean(abs(D_fake_code − z))``): the mean over batch and
     latent dimensions of |Enc(G(z)) − z|; ``l2``: the mean over the batch of the per-example
-    Euclidean norm (the paper writes ‖·‖ without naming the norm).
+    Euclidean norm (the paper writes ‖·‖ without naming the norm), taken as
+    ``sqrt(sum diff² + CONSTRAINT_L2_EPSILON)``: the epsilon under the square root keeps the
+    gradient finite (zero) at an exact zero row, where a bare ``sqrt`` gives NaN (TF-GAN's
+    gradient-penalty norm adds the same 1e-10: "Note tf.norm does not add epsilon"); it moves
+    the value by at most √1e-10 = 1e-5 per row.
 
     Args:
         latents: the prior draws z, ``[B, d]``.
@@ -224,7 +231,8 @@ def latent_constraint_loss(latents, codes, norm="l1_mean"):
     if norm == "l1_mean":
         return keras.ops.mean(keras.ops.abs(diff))
     if norm == "l2":
-        return keras.ops.mean(keras.ops.sqrt(keras.ops.sum(keras.ops.square(diff), axis=-1)))
+        squares = keras.ops.sum(keras.ops.square(diff), axis=-1)
+        return keras.ops.mean(keras.ops.sqrt(squares + CONSTRAINT_L2_EPSILON))
     raise ValueError(f"`constraint_norm` must be one of {CONSTRAINT_NORMS}, got {norm!r}.")
 
 

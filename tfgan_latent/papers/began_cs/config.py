@@ -29,14 +29,14 @@ class BEGANConfig:
     width: int = 128  # [C] hidden_num n = 128 (filters n, 2n, 3n, ...)
     variant: str = "began_cs"  # began_cs: [C]'s nets | began: [B]'s (research §1.5)
     mlp_units: int = 128  # [P] §4.6: 2-layer feed-forward nets of 128 ReLU units
-    mlp_layers: int = 2
+    mlp_layers: int = 2  # [P] §4.6: 2-layer feed-forward nets (2-D points)
     gamma: float = 0.0  # 0: 0.5 images, 25 points (diversity ratio γ, [BP] §3.3)
     lambda_k: float = 0.0  # 0: 1e-3 images, 1e-4 points (k's learning rate)
     k_init: float = 0.0  # [C] k = tf.Variable(0.); [BP] k_0 = 0
     k_from: str = "post_update"  # [C]: k from losses recomputed after both updates | pre_update ([B])
     alpha: float = 0.0  # BEGAN: no latent constraint
     recon_norm: str = "l2_batch"  # [C] sqrt(2 l2_loss(D(X) − X)) / batch | l1_mean ([B], [BP] η=1)
-    constraint_norm: str = "l1_mean"  # [C] reduce_mean(abs(Enc(G(z)) − z)) | l2
+    constraint_norm: str = "l1_mean"  # [C] reduce_mean(abs(Enc(G(z)) − z)) | l2 (ε 1e-10 in √)
     reuse_latents: bool = True  # [C] one batch_z for the D step, the G step and k
     g_lr: float = 0.0  # 0: 1e-4 images ([C] train.sh), 5e-4 points ([P] §4.6)
     d_lr: float = 1e-4  # [C] train.sh; [P] §4.6 lr_d 1e-4
