@@ -1,5 +1,8 @@
 """The command line in fresh processes: kill + resume, export for TF Serving, evaluate, errors,
 and MultiWorkerMirroredStrategy with two worker processes on localhost."""
+import contextlib
+import dataclasses
+import io
 import json
 import os
 import re
@@ -148,6 +151,119 @@ class CliTest(tf.test.TestCase):
             helpers.assert_same_checkpoints(self, chief, worker)  # replicas stayed in sync
             records = (Path(tmp) / "run" / "metrics.jsonl").read_text().splitlines()
             self.assertEqual([json.loads(r)["step"] for r in records], [2, 4])
+
+
+
+@dataclasses.dataclass(frozen=True)
+class _BaseSettings:
+    """Fixture of ``HelpTest``: comments beside fields, read back from this source."""
+
+    plain: int = 1  # plain's source
+    # a block over the next field
+    both: float = 2.0  # and its own line
+    bare: str = "x"
+    redeclared: str = "base"  # cites the base's value
+
+
+@dataclasses.dataclass(frozen=True)
+class _DerivedSettings(_BaseSettings):
+    """``both`` again with the base's default and no comment (the base's comment stands);
+    ``redeclared`` with another default and no comment (none: the base's cites its value)."""
+
+    plain: int = 5  # the derived value's source
+    both: float = 2.0
+    redeclared: str = "derived"
+
+
+class HelpTest(tf.test.TestCase):
+    """Per-model help: each flag of one model with its default and the source comment beside
+    its config field (``train --model=NAME --helpshort``, ``models --model=NAME``), run in this
+    process."""
+
+    def _run(self, *argv):
+        from tfgan_latent.train import cli
+
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                cli.run(["tfgan-latent", *argv])
+                code = 0
+            except SystemExit as e:
+                code = e.code
+        return code, out.getvalue(), err.getvalue()
+
+    def test_comments_are_read_from_the_source(self):
+        from tfgan_latent.train import settings_help
+
+        self.assertEqual(settings_help.field_comments(_BaseSettings), {
+            "plain": "plain's source", "both": "a block over the next field and its own line",
+            "bare": "", "redeclared": "cites the base's value"})
+        self.assertEqual(settings_help.field_comments(_DerivedSettings), {
+            "plain": "the derived value's source",
+            "both": "a block over the next field and its own line", "bare": "",
+            "redeclared": ""})  # another default: the base's comment would cite another value
+        self.assertEqual(settings_help.flags_table(_DerivedSettings), [
+            "  --plain=5             the derived value's source",
+            "  --both=2.0            a block over the next field and its own line",
+            "  --bare=x              (no source comment)",
+            "  --redeclared=derived  (no source comment)"])
+
+    def test_train_helpshort_lists_one_models_flags(self):
+        code, out, _ = self._run("train", "--model=wgan_gp", "--helpshort")
+        self.assertEqual(code, 0)
+        lines = out.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("--model=wgan_gp:"))
+        rows = [line.split()[0] for line in lines[start + 2:]]
+        from tfgan_latent.train import registry
+
+        expected = [f"--{f.name}={helpers_flag(f.default)}" for f in
+                    dataclasses.fields(registry.get_model_spec("wgan_gp").config_cls)]
+        self.assertEqual(rows, expected)
+        text = "\n".join(lines[start:])
+        # WGAN-GP's own defaults with their citations; the base DCGAN's comment not on them
+        self.assertRegex(text, r"--latent_dim=128 +Gulrajani et al. 2017, App.")
+        self.assertRegex(text, r"--gp_weight=10.0 +Gulrajani et al. 2017 Alg. 1: λ = 10")
+        self.assertRegex(text, r"--d_steps=5 +Alg. 1: n_critic = 5")
+        self.assertNotRegex(text, r"--latent_dim=128 .*Radford")
+        self.assertIn("--steps=2000", out)  # the run flags come first
+        self.assertNotIn("--lsgan_a", out)  # another model's flag
+        code, _, err = self._run("train", "--model=nope", "--helpshort")
+        self.assertEqual(code, 2)
+        self.assertIn("--model must be one of", err)
+
+    def test_models_command_and_helpfull_texts(self):
+        from absl import flags
+
+        from tests.test_bad_inputs import run_cli
+
+        code, out = run_cli("models --model=dragan", "")
+        self.assertEqual(code, 0, out)
+        self.assertRegex(out, r"--gp_weight=10.0 +Kodali et al. 2017: λ = 10")
+        self.assertRegex(out, r"--g_lr=0.0001 +DRAGAN authors' Adam\(1e-4, 0.5, 0.9\)")
+        self.assertNotIn("began_cs", out)  # one model only
+        code, out = run_cli("models --model=nope", "")
+        self.assertEqual(code, 2)
+        self.assertIn("--model must be one of", out)
+        # --helpfull: a model flag names the models that read it, not one text for all
+        from tfgan_latent.train import cli, registry
+
+        cli.define_flags()
+        model_flags = {f.name for spec in registry.MODELS.values()
+                       for f in dataclasses.fields(spec.config_cls)}
+        texts = {name: flags.FLAGS[name].help for name in model_flags}
+        self.assertIn("dragan", texts["perturbation"])
+        self.assertIn("default 0.5: DRAGAN authors' code", texts["perturbation_scale"])
+        self.assertIn("wgan_gp", texts["gp_weight"])
+        self.assertGreater(len(set(texts.values())), len(texts) // 2)
+
+
+def helpers_flag(value):
+    """A default as a flag value (independent of ``settings_help.flag_value``)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return value or '""'
+    return repr(value) if not isinstance(value, tuple) else ",".join(map(str, value))
 
 
 if __name__ == "__main__":

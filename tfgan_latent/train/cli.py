@@ -10,7 +10,7 @@ import sys
 
 from absl import app, flags, logging
 
-from tfgan_latent.train import presets, registry
+from tfgan_latent.train import presets, registry, settings_help
 from tfgan_latent.train.config import RunConfig
 
 COMMANDS = {
@@ -24,7 +24,7 @@ COMMANDS = {
     "grow": "continue a finished bggan/cggan/lggan/clggan run by one cycle (next resolution or "
             "latent size): --from_run=DIR --out=NEW --steps=N",
     "demo": "train the small offline default (DCGAN on `shapes` 32x32) and export it",
-    "models": "list registered models",
+    "models": "list registered models; --model=NAME: its flags, defaults and their sources",
     "import": "a checkpoint of a paper's original code -> a run folder: --model=NAME "
               "--original=PREFIX --out=DIR (+ the run and model flags it was trained with)",
 }
@@ -80,13 +80,26 @@ def define_flags():
     does nothing)."""
     if "run" in FLAGS:
         return
+    run_comments = settings_help.field_comments(RunConfig)
     for f in dataclasses.fields(RunConfig):
-        _define(f.name, f.default, f"run setting (default {f.default!r})")
+        _define(f.name, f.default, f"run setting, default {settings_help.flag_value(f.default)}"
+                + (f": {run_comments[f.name]}" if run_comments.get(f.name) else ""))
     registry.get_model_spec("dcgan")  # loads paper registrations
-    for spec in registry.MODELS.values():
+    readers = {}  # model flag → {model: (default, source comment)}
+    for name, spec in sorted(registry.MODELS.items()):
+        comments = settings_help.field_comments(spec.config_cls)
         for f in dataclasses.fields(spec.config_cls):
-            _define(f.name, f.default, "model setting; default: the model's paper default",
-                    allow_none=True)
+            readers.setdefault(f.name, {})[name] = (f.default, comments.get(f.name, ""))
+    for flag, models in readers.items():
+        default = next(iter(models.values()))[0]
+        who = "every model" if len(models) == len(registry.MODELS) else ", ".join(models)
+        if len(set(models.values())) == 1:
+            value, comment = next(iter(models.values()))
+            text = f"model setting of {who}, default {settings_help.flag_value(value)}: {comment}"
+        else:
+            text = (f"model setting of {who} (per-model defaults and their sources: "
+                    "`tfgan-latent models --model=NAME`)")
+        _define(flag, default, text, allow_none=True)
     flags.DEFINE_string("run", None, "evaluate/sample: the run folder")
     flags.DEFINE_string("saved_model", None, "evaluate/sample: an exported generator (version folder)")
     flags.DEFINE_string("images", None, "evaluate: an .npy array [N, S, S, C] in [-1, 1]")
@@ -190,7 +203,7 @@ def _check_applicable(command):
                    "dataset"},
         "grow": {"from_run", "out", "export_dir", "steps", "verbose"},
         "import": trains | {"original"},
-        "models": set(),
+        "models": {"model"},
     }[command]
     ours = _DEFINED | set(_EVAL_FLAGS)
     unused = sorted(n for n in ours - allowed if FLAGS[n].present)
@@ -219,8 +232,14 @@ def main(argv, command):
     try:
         _check_applicable(command)
         if command == "models":
+            only = FLAGS.model if FLAGS["model"].present else None
+            if only is not None:
+                print(settings_help.model_flags_help(only))  # an unknown name: error naming --model
             for name, spec in sorted(registry.MODELS.items()):
-                print(f"{name:12s} {spec.description}")
+                if only not in (None, name):
+                    continue
+                print(f"{name:12s} {spec.description}" if only is None else
+                      "presets:" if presets.presets_of(name) else "presets: none")
                 for preset, kind, p in presets.presets_of(name):
                     when = (f"; ~{p.minutes:g} min of training on {p.cpu}" if p.minutes else "")
                     values = " ".join(f"--{k}={v}" for k, v in sorted(p.values.items()))
@@ -322,10 +341,31 @@ def run(argv=None):
         sys.exit(2)
     command = argv.pop(1)
     define_flags()
+    if command == "train" and "--helpshort" in argv:
+        sys.exit(_helpshort(argv))
     if command in ("train", "demo", "evaluate", "sample"):
         # Logical CPU devices must exist before TensorFlow initialises its runtime.
         _preparse_cpu_devices(argv)
     app.run(lambda a: sys.exit(main(a, command)), argv=argv)
+
+
+def _helpshort(argv):
+    """``train [--model=NAME] --helpshort``: the run flags, and that model's flags with their
+    defaults and the sources they come from (``settings_help``); absl's ``--helpfull`` lists
+    every flag of every model."""
+    names = [a.split("=", 1)[1] for a in argv if a.startswith("--model=")]
+    names += [b for a, b in zip(argv, argv[1:]) if a == "--model"]
+    print("tfgan-latent train: the run flags (--flag=default, then what it means or cites)")
+    print("\n".join(settings_help.flags_table(RunConfig)))
+    if not names:
+        print("pass --model=NAME (`tfgan-latent models` lists them) for that model's flags.")
+        return 0
+    try:
+        print(settings_help.model_flags_help(names[-1]))
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _preparse_cpu_devices(argv):

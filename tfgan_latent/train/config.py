@@ -24,32 +24,32 @@ RESUMABLE_FIELDS = frozenset({
 class RunConfig:
     """What to train, on what, for how long, and where results go (the CLI contract)."""
 
-    model: str = "dcgan"
-    dataset: str = "shapes"
+    model: str = "dcgan"  # a registered model (`tfgan-latent models`)
+    dataset: str = "shapes"  # tfgan_latent.data.DATASETS: the embedded shapes, 2-D sets, tfds sets
     # Named settings filling what the command line leaves unset (train.presets): paper (the
     # defaults), authors_code, cpu.
     preset: str = "paper"
-    steps: int = 2000
-    batch_size: int = 64
-    seed: int = 0
+    steps: int = 2000  # training steps (train_step calls: the model's D and G updates)
+    batch_size: int = 64  # examples per D update (global, over all replicas)
+    seed: int = 0  # weights, latents, data order, noise: bitwise repeatable on one machine
     out: str = ""  # default: runs/<model>_<dataset>
-    image_size: int = 32
+    image_size: int = 32  # image sets: side in pixels (shapes: 16, 32 or 64)
     # TF Serving's model base path for this run's exports (versions inside); "": the run's
     # own, saved_models/<run folder name> (``export_base``).
     export_dir: str = ""
-    distribute: str = "none"
+    distribute: str = "none"  # none | mirrored | multiworker (tf.distribute strategies)
     cpu_devices: int = 0  # >1: split the CPU into this many logical devices (mirrored tests)
-    log_every: int = 50
-    sample_every: int = 500
-    checkpoint_every: int = 500
-    keep_checkpoints: int = 3
+    log_every: int = 50  # steps between metrics.jsonl lines (and NaN-guard checks)
+    sample_every: int = 500  # steps between sample grids (a multiple of --log_every)
+    checkpoint_every: int = 500  # steps between checkpoints (a multiple of --log_every)
+    keep_checkpoints: int = 3  # newest checkpoints kept per stage
     # Training steps per compiled call; 0 = automatic (runner.auto_steps_per_execution: the
     # largest divisor of --steps, --log_every, stage ends and the resume step up to
     # AUTO_EXECUTION_CAP; 1 under a strategy). Logs, checkpoints and the NaN guard work at log
     # steps, which every choice divides, and the trajectory is the same bitwise.
     steps_per_execution: int = 0
-    data_dir: str = ""
-    download: bool = False
+    data_dir: str = ""  # tensorflow-datasets folder ("": TFDS's default)
+    download: bool = False  # let tensorflow-datasets download a missing set
     # Crop name of the data set (tfgan_latent.data.crop_names: celeb_a's CELEBA_CROPS, cifar10's
     # CIFAR_CROPS, "none"); "auto": the model's paper crop (registry.data_defaults).
     crop: str = "auto"
@@ -59,7 +59,7 @@ class RunConfig:
     num_images: int = 5000  # size of the embedded `shapes` set
     toy_std: float = 0.0  # 2-D sets: mode std (swiss_roll: noise); 0 = the set's paper default
     ring_radius: float = 2.0  # ring8 radius (research/rfgan.md §1.3: Metz et al. 2016)
-    verbose: int = 2
+    verbose: int = 2  # 0 quiet | 1 Keras progress bar | 2 one line per log step
     eval_every: int = 0  # >0: score the fixed eval latents every N steps (metrics.jsonl, plot)
     eval_samples: int = 1000  # samples per --eval_every evaluation
     reexport: bool = False  # rerun of a finished run: export again (default: keep its export)
