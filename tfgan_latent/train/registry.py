@@ -24,12 +24,12 @@ class GANConfig:
     mlp_units: int = 128  # 2-D data MLPs: units per hidden layer (Metz et al. 2016 toy: 128)
     mlp_layers: int = 3  # 2-D data MLPs: hidden layers
     g_lr: float = 2e-4  # Radford et al. 2016 §4
-    d_lr: float = 2e-4
+    d_lr: float = 2e-4  # Radford et al. 2016 §4 (both nets)
     beta_1: float = 0.5  # Radford et al. 2016 §4
     beta_2: float = 0.999  # Adam default (Kingma & Ba 2015)
     adam_epsilon: float = 1e-8  # TF1 / PyTorch Adam (every reference code); Keras's is 1e-7
     d_steps: int = 1  # Goodfellow et al. 2014 Alg. 1, k = 1
-    g_steps: int = 1
+    g_steps: int = 1  # Goodfellow et al. 2014 Alg. 1: one G step per k D steps
     reuse_latents: bool = False  # G steps reuse the D step's z (carpedm20 DCGAN code; RFGAN §4.2)
     # Generator weight average (models.gan.GAN): 0 off, as in every paper ported here.
     ema_decay: float = 0.0
@@ -39,7 +39,7 @@ class GANConfig:
     # Not in the papers (the demo's nets; nets.dcgan_generator): transposed | nearest
     # (upsample + conv, Odena et al. 2016), and CoordConv channels in G and D (Liu et al. 2018).
     g_upsampling: str = "transposed"
-    coord_conv: bool = False
+    coord_conv: bool = False  # CoordConv channels (Liu et al. 2018): off, as in the papers
     # RFGAN (Bang & Shim 2018 §3.1): frozen encoder features concatenated into D.
     rf: bool = False  # wrap D in a RepresentativeFeatureDiscriminator
     encoder_from: str = ""  # a finished `--model=dae` run folder, or a .keras feature extractor
@@ -50,31 +50,31 @@ class GANConfig:
 @dataclasses.dataclass(frozen=True)
 class LSGANConfig(GANConfig):
     lsgan_a: float = 0.0  # Mao et al. 2017 Eq. 2 with 0-1 coding (§3.2.3)
-    lsgan_b: float = 1.0
-    lsgan_c: float = 1.0
+    lsgan_b: float = 1.0  # Mao et al. 2017 Eq. 2, 0-1 coding: the real label b
+    lsgan_c: float = 1.0  # Mao et al. 2017 Eq. 2, 0-1 coding: the value c G wants for fakes
 
 
 @dataclasses.dataclass(frozen=True)
 class DRAGANConfig(GANConfig):
     gp_weight: float = 10.0  # Kodali et al. 2017: λ = 10
     perturbation_scale: float = 0.5  # DRAGAN authors' code: 0.5·std(x)·U[0, 1)
-    perturbation: str = "uniform"
+    perturbation: str = "uniform"  # authors' code U[0, 1) | gaussian (the paper's N(0, cI))
     g_lr: float = 1e-4  # DRAGAN authors' Adam(1e-4, 0.5, 0.9) (research/rfgan.md §1.5)
-    d_lr: float = 1e-4
-    beta_2: float = 0.9
+    d_lr: float = 1e-4  # DRAGAN authors' Adam(1e-4, 0.5, 0.9)
+    beta_2: float = 0.9  # DRAGAN authors' Adam(1e-4, 0.5, 0.9)
 
 
 @dataclasses.dataclass(frozen=True)
 class WGANGPConfig(GANConfig):
     latent_dim: int = 128  # Gulrajani et al. 2017, App. (DCGAN-style CIFAR nets: 128-d z)
-    latent_distribution: str = "normal"
+    latent_distribution: str = "normal"  # Gulrajani et al. 2017 code (gan_cifar.py): N(0, I)
     normalization: str = "layer"  # Gulrajani et al. 2017 §4: no batch norm in the critic
     gp_weight: float = 10.0  # Gulrajani et al. 2017 Alg. 1: λ = 10
     d_steps: int = 5  # Alg. 1: n_critic = 5
     g_lr: float = 1e-4  # Alg. 1: α = 1e-4, β1 = 0, β2 = 0.9
-    d_lr: float = 1e-4
-    beta_1: float = 0.0
-    beta_2: float = 0.9
+    d_lr: float = 1e-4  # Alg. 1: α = 1e-4
+    beta_1: float = 0.0  # Alg. 1: β1 = 0
+    beta_2: float = 0.9  # Alg. 1: β2 = 0.9
 
 
 @dataclasses.dataclass(frozen=True)
