@@ -62,7 +62,11 @@ from tfgan_latent.data import shapes as shapes_data
 from tfgan_latent.metrics import shapes_estimator
 
 __all__ = [
+    "COLOUR_TOLERANCE",
+    "DECISIONS",
+    "EDGE_WIDTH_THRESHOLDS",
     "MANIFOLD_THRESHOLDS",
+    "SPOT_THRESHOLD",
     "REFERENCE_SEED",
     "fit_shapes",
     "on_manifold",
@@ -75,6 +79,20 @@ __all__ = [
 # noisy real images (experiments/calibrate_shapes_manifold.py; results in
 # experiments/results/shapes_manifold/calibration.json).
 MANIFOLD_THRESHOLDS = {16: 0.0535, 32: 0.0276, 64: 0.0142}
+# The visual checks of the default decision (``on_manifold``; issue 29): in-between pixels per
+# pixel of edge, per size: the largest of 10,000 held-out anti-aliased noisy renders, rounded up
+# (experiments/calibrate_shapes_manifold.py); a 3×3 box blur leaves about 1.8.
+EDGE_WIDTH_THRESHOLDS = {16: 1.2, 32: 1.1, 64: 1.1}
+# Largest 2×2-window residual in wholly-wrong-pixel units: up to two wrong pixels pass (the fit
+# leaves one, at 16 px rarely two adjacent, on some exact circles: a digital disc pins its
+# factors to a sliver the search need not hit), a 2×2 hole or speck (4) does not; anti-aliased
+# noisy renders stay near or under 1.
+SPOT_THRESHOLD = 2.5
+# Largest per-channel gap of the shape's mean inner colour from its palette colour (or of the
+# background's from black), [−1, 1] units: 5 % of a channel's range, half of a 0.2 shift
+# (0.9× brightness moves a lit channel by 0.2); noise of σ = 0.05 moves it by under 0.08.
+COLOUR_TOLERANCE = 0.1
+DECISIONS = ("visual", "mse")
 REFERENCE_SEED = 424242  # the held-out real reference set (never a training-data seed)
 NUM_MODES = len(shapes_data.SHAPE_NAMES) * len(shapes_data.PALETTE)  # 18
 
@@ -92,7 +110,11 @@ _REPEATS = 6  # compass iterations per scale at most
 _CHUNK = 1000  # images per refinement chunk (bounds the [chunk, S, S, 6] cost arrays)
 _UNSURE = 0.9  # refine the other shapes too when the estimator's top shape is below this
 _CONTRAST_SHARE = 0.5  # on the manifold: residual ≤ half the fitted shape's contrast
-_FIT_VERSION = "3"  # bump when the fit changes, so cached reference fits are redone
+_EDGE_BAND = 1.5  # px either side of the fitted edge searched for in-between pixels
+_INTERIOR = 0.75  # px: a pixel this far inside (outside) a straight edge is wholly in (out):
+# its half-extent along the edge normal is (|cos θ| + |sin θ|) / 2 ≤ √2 / 2
+_PERIMETER = (4.0, np.pi, 1.0 + np.sqrt(5.0))  # edge length / size: square, circle, triangle
+_FIT_VERSION = "4"  # bump when the fit changes, so cached reference fits are redone
 
 
 def _check_images(images, argument="images"):
@@ -234,9 +256,68 @@ def fit_shapes(images, *, estimator=None, threshold=None):
     unsure = (guess["shape_probs"].max(axis=1) < _UNSURE) | (residual > threshold)
     for kind in range(len(shapes_data.SHAPE_NAMES)):
         try_kind(np.flatnonzero(unsure & (guess["shape"] != kind)), kind)
+    stats = {}
+    for begin in range(0, n, _CHUNK):
+        sel = slice(begin, begin + _CHUNK)
+        for key, value in _defect_statistics(images[sel], best["shape"][sel], best["colour"][sel],
+                                             best["p"][sel]).items():
+            stats.setdefault(key, []).append(value)
     return {"shape": best["shape"], "colour": best["colour"], "x": best["p"][:, 0],
             "y": best["p"][:, 1], "size": best["p"][:, 2], "residual": residual,
-            "contrast": best["contrast"], "features": guess["features"]}
+            "contrast": best["contrast"], "features": guess["features"],
+            **{key: np.concatenate(value) for key, value in stats.items()}}
+
+
+def _defect_statistics(images, shape, colour, p):
+    """What a person checks beyond the residual, from the fitted factors (dict of [N] arrays).
+
+    With c the fitted palette colour, bg = −1, K = ‖c − bg‖², a pixel's coverage
+    α = ⟨I − bg, c − bg⟩ / K (0 background, 1 shape), r = ‖I − R‖² / K its residual against
+    the hard re-render R in units of the shape's own contrast (a wholly wrong pixel: 1), and d
+    the signed distance of its centre to the fitted edge in pixels (< 0 inside):
+
+    * ``edge_width``: pixels within ``_EDGE_BAND`` px of the edge whose α lies in [0.2, 0.8]
+      (neither shape nor background), per pixel of edge length. An anti-aliased edge has at
+      most one such pixel across it (the pixel the edge cuts; about 0.6 per pixel of length),
+      a 3×3 box blur two (α = 1/3 and 2/3: about 1.8), heavier blurs more; noise of σ = 0.05
+      adds none (α's noise σ is ≤ 0.025 for a one-channel colour);
+    * ``worst_spot``: the largest Σ r over a 2×2 window: a hole in the shape or a speck on the
+      background of 2×2 pixels scores about 4, one stray pixel 1 (the fit leaves one or, at
+      16 px rarely, two on some exact circles), anti-aliased edges about 1 at most;
+    * ``colour_error``: the largest per-channel gap between the median of the pixels at least
+      ``_INTERIOR`` px inside the fitted edge and c, or between the median of those at least
+      ``_INTERIOR`` px outside and bg (at that depth no pixel is partly covered by a straight
+      edge; the median also ignores the odd partly covered pixel where the fit is a fraction of
+      a pixel off, and holes, which ``worst_spot`` sees). Where no pixel is that deep (the
+      smallest 16 px triangles), the deepest one stands in.
+    """
+    n, s = images.shape[:2]
+    mask = shapes_data.render_masks(shape, p[:, 0], p[:, 1], p[:, 2], s)
+    c = shapes_data.PALETTE[colour][:, None, None, :]
+    contrast = np.sum(np.square(c + 1.0), axis=-1)  # K, [N, 1, 1]
+    render = np.where(mask[..., None], c, np.float32(-1.0))
+    r = np.sum(np.square(images - render), axis=-1) / contrast
+    alpha = np.sum((images + 1.0) * (c + 1.0), axis=-1) / contrast
+    d = np.empty((n, s, s), np.float32)
+    perimeter = np.empty(n, np.float32)
+    for kind in range(len(shapes_data.SHAPE_NAMES)):
+        sel = np.flatnonzero(shape == kind)
+        if len(sel):
+            d[sel] = _signed_distance(kind, p[sel], s) * s
+            perimeter[sel] = _PERIMETER[kind] * p[sel, 2] * s
+    between = (alpha >= 0.2) & (alpha <= 0.8) & (np.abs(d) <= _EDGE_BAND)
+    width = np.sum(between, axis=(1, 2)) / perimeter
+    spot = np.max(r[:, :-1, :-1] + r[:, 1:, :-1] + r[:, :-1, 1:] + r[:, 1:, 1:], axis=(1, 2))
+    inner = (d <= -_INTERIOR) | (d <= np.min(d, axis=(1, 2), keepdims=True))
+
+    def median_gap(where, target):
+        median = np.nanmedian(np.where(where[..., None], images, np.nan), axis=(1, 2))
+        return np.max(np.abs(np.nan_to_num(median, nan=-1.0) - target), axis=1)
+
+    colour_error = np.maximum(median_gap(inner, shapes_data.PALETTE[colour]),
+                              median_gap(d >= _INTERIOR, -1.0))
+    return {"edge_width": width.astype(np.float64), "worst_spot": spot.astype(np.float64),
+            "colour_error": colour_error.astype(np.float64)}
 
 
 def _threshold(image_size):
@@ -246,16 +327,35 @@ def _threshold(image_size):
     return float(value)
 
 
-def on_manifold(fit, threshold):
-    """Residual at most ``threshold`` and at most half the fitted shape's contrast (bool [N]).
+def on_manifold(fit, image_size, *, threshold=None, decision="visual", edge_width=None):
+    """Which fitted images are on the data manifold (bool [N]).
 
-    The second condition keeps empty and faint frames out: their best fit is the smallest,
-    dimmest shape, whose residual can be below the 16 px threshold (an empty 16 px frame scores
-    about 0.04), but equals its whole contrast. Real shapes, even anti-aliased and noisy,
-    leave well under half of it (a shape drawn at contrast a leaves (1 − a)², so a ≥ 0.29
-    passes).
+    Both decisions require a residual of at most ``threshold`` (default
+    ``MANIFOLD_THRESHOLDS[image_size]``) and at most half the fitted shape's contrast. The
+    second condition keeps empty and faint frames out: their best fit is the smallest, dimmest
+    shape, whose residual can be below the 16 px threshold (an empty 16 px frame scores about
+    0.04), but equals its whole contrast. Real shapes, even anti-aliased and noisy, leave well
+    under half of it (a shape drawn at contrast a leaves (1 − a)², so a ≥ 0.29 passes).
+
+    ``decision="visual"`` (the default) also requires what a person checks
+    (``_defect_statistics``): sharp edges (``edge_width`` at most ``EDGE_WIDTH_THRESHOLDS
+    [image_size]`` in-between pixels per pixel of edge, or the ``edge_width`` given), no hole or
+    speck (``worst_spot`` at most ``SPOT_THRESHOLD``) and a palette colour on a black background
+    (``colour_error`` at most ``COLOUR_TOLERANCE``). ``decision="mse"`` is the residual test
+    alone, this score's decision before those checks (kept to compare with earlier numbers).
     """
-    return (fit["residual"] <= threshold) & (fit["residual"] <= _CONTRAST_SHARE * fit["contrast"])
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}.")
+    threshold = _threshold(image_size) if threshold is None else float(threshold)
+    on = (fit["residual"] <= threshold) & (fit["residual"] <= _CONTRAST_SHARE * fit["contrast"])
+    if decision == "mse":
+        return on
+    if edge_width is None:
+        edge_width = EDGE_WIDTH_THRESHOLDS.get(image_size)
+        if edge_width is None:
+            raise ValueError(f"no calibrated edge-width threshold for {image_size} px images.")
+    return (on & (fit["edge_width"] <= edge_width) & (fit["worst_spot"] <= SPOT_THRESHOLD)
+            & (fit["colour_error"] <= COLOUR_TOLERANCE))
 
 
 def wasserstein_1d(a, b):
@@ -311,7 +411,8 @@ def reference_set(image_size, num_images=5000):
     return images, fit
 
 
-def shapes_manifold_score(images, *, reference=None, threshold=None, fitted=None):
+def shapes_manifold_score(images, *, reference=None, threshold=None, fitted=None,
+                          decision="visual"):
     """The shapes manifold score of ``images`` (see the module docstring).
 
     Args:
@@ -320,18 +421,24 @@ def shapes_manifold_score(images, *, reference=None, threshold=None, fitted=None
             default: ``reference_set(S)``.
         threshold: on-manifold residual threshold; default ``MANIFOLD_THRESHOLDS[S]``.
         fitted: a precomputed ``fit_shapes(images)`` result (to share it with other metrics).
+        decision: ``"visual"`` (residual, sharp edges, no hole or speck, palette colour) or
+            ``"mse"`` (the residual alone, the decision before issue 29); see ``on_manifold``.
 
     Returns:
         dict of plain Python values: ``on_manifold_percent``, ``modes`` (of 18), ``mode_kl``,
         ``w1_x``, ``w1_y``, ``w1_size`` (None when no image is on the manifold),
         ``mode_counts`` (18 ints, shape-major: index = 6·shape + colour), ``residual_median``,
-        ``manifold_threshold``, ``num_images``.
+        ``manifold_threshold``, ``num_images``; with ``decision="visual"`` also the share of
+        images each check refuses, ``soft_edges_percent``, ``spots_percent`` and
+        ``off_colour_percent``, and ``on_manifold_percent_mse`` (the residual test alone).
     """
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}.")
     images = _check_images(images)
     s = images.shape[1]
     threshold = _threshold(s) if threshold is None else float(threshold)
     fit = fitted if fitted is not None else fit_shapes(images, threshold=threshold)
-    on = on_manifold(fit, threshold)
+    on = on_manifold(fit, s, threshold=threshold, decision=decision)
     n_on = int(on.sum())
     combo = fit["shape"][on] * len(shapes_data.PALETTE) + fit["colour"][on]
     counts = np.bincount(combo, minlength=NUM_MODES)
@@ -345,12 +452,20 @@ def shapes_manifold_score(images, *, reference=None, threshold=None, fitted=None
         "manifold_threshold": threshold,
         "num_images": int(len(images)),
     }
+    if decision == "visual":
+        result.update({
+            "soft_edges_percent": 100.0 * float(np.mean(fit["edge_width"] > EDGE_WIDTH_THRESHOLDS[s])),
+            "spots_percent": 100.0 * float(np.mean(fit["worst_spot"] > SPOT_THRESHOLD)),
+            "off_colour_percent": 100.0 * float(np.mean(fit["colour_error"] > COLOUR_TOLERANCE)),
+            "on_manifold_percent_mse": 100.0 * float(np.mean(
+                on_manifold(fit, s, threshold=threshold, decision="mse"))),
+        })
     if n_on:
         p = counts / n_on
         nz = p > 0
         result["mode_kl"] = float(np.sum(p[nz] * np.log(p[nz] * NUM_MODES)))
         ref = reference if reference is not None else reference_set(s)[1]
-        ref_on = on_manifold(ref, threshold)
+        ref_on = on_manifold(ref, s, threshold=threshold, decision=decision)
         for key in ("x", "y", "size"):
             result[f"w1_{key}"] = wasserstein_1d(fit[key][on], ref[key][ref_on])
     return result
