@@ -14,35 +14,20 @@ Run it once per kernel setting (the test's tolerance is derived from the largest
 """
 import os
 import platform
+import sys
+from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_latent.layers import FusedBatchNormalization
-from tfgan_latent.models import nets, variants
-
-
-def build(swap):
-    keras.utils.set_random_seed(4)
-    g, d = nets.dcgan_generator(8, 16, 3, 8), nets.dcgan_discriminator(16, 3, 8)
-    if swap:
-        g, d = (keras.models.clone_model(net, clone_function=lambda l: (
-            keras.layers.BatchNormalization.from_config(l.get_config())
-            if isinstance(l, FusedBatchNormalization) else l.__class__.from_config(
-                l.get_config()))) for net in (g, d))
-    return g, d
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.test_fused_batch_norm import fused_and_keras_dcgan_nets  # noqa: E402
+from tfgan_latent.models import variants  # noqa: E402
 
 
 def spread(optimizer, lr, steps=2):
-    (g1, d1), (g2, d2) = build(False), build(True)
-    rng = np.random.default_rng(5)
-    for a, b in ((g1, g2), (d1, d2)):
-        weights = [rng.normal(0, 0.2, w.shape).astype("float32") for w in a.get_weights()]
-        weights = [np.abs(w) + 0.5 if "variance" in v.path else w
-                   for w, v in zip(weights, a.weights)]
-        a.set_weights(weights)
-        b.set_weights(weights)
+    (g1, d1), (g2, d2), rng = fused_and_keras_dcgan_nets()
     start = [w.copy() for net in (g1, d1) for w in net.get_weights()]
     real = tf.constant(rng.uniform(-1, 1, (8, 16, 16, 3)), tf.float32)
     logs = []

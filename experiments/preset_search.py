@@ -63,14 +63,27 @@ ARMS = {
 _DEMO_NETS = {"width": 32, "g_upsampling": "nearest", "coord_conv": True, "latent_dim": 8,
               "batch_size": 32, "adam_epsilon": 1e-7}
 
+_DEMO15 = {**_DEMO_NETS, "g_steps": 2, "g_lr": 1e-3, "d_lr": 1e-3, "ema_decay": 0.999,
+           "steps": 15000}
+# BEGAN and BEGAN-CS share every candidate (the paired arms of BEGAN-CS §4).
+_BEGAN = {
+    "images": {
+        "w16_g0.5_lr5e-4": {"width": 16, "gamma": 0.5, "g_lr": 5e-4, "d_lr": 5e-4,
+                            "steps": 6000},
+        "w32_l1_g0.5_lr2e-4": {"width": 32, "recon_norm": "l1_mean", "gamma": 0.5,
+                               "g_lr": 2e-4, "d_lr": 2e-4, "batch_size": 32, "steps": 6000},
+    },
+    "points": {
+        "g0.5_b256": {"gamma": 0.5, "batch_size": 256, "steps": 10000},
+        "g1_lk1e-3_b256": {"gamma": 1.0, "lambda_k": 1e-3, "batch_size": 256, "steps": 10000},
+    },
+}
+
 # Candidates: arm -> data kind -> name -> flags. Written before the runs; a new idea is a new
 # name (records are keyed by it), never an edit of one that has run.
 CANDIDATES = {
     "dcgan": {
-        "images": {
-            "demo15": {**_DEMO_NETS, "g_steps": 2, "g_lr": 1e-3, "d_lr": 1e-3,
-                       "ema_decay": 0.999, "steps": 15000},
-        },
+        "images": {"demo15": _DEMO15},
         "points": {
             "b256_lr2e-4": {"batch_size": 256, "g_lr": 2e-4, "d_lr": 2e-4, "steps": 10000},
             "b512_lr1e-4_ema": {"batch_size": 512, "g_lr": 1e-4, "d_lr": 1e-4, "steps": 10000,
@@ -87,10 +100,7 @@ CANDIDATES = {
         },
     },
     "lsgan": {
-        "images": {
-            "demo15": {**_DEMO_NETS, "g_steps": 2, "g_lr": 1e-3, "d_lr": 1e-3,
-                       "ema_decay": 0.999, "steps": 15000},
-        },
+        "images": {"demo15": _DEMO15},
         "points": {
             "b256_lr2e-4": {"batch_size": 256, "g_lr": 2e-4, "d_lr": 2e-4, "steps": 10000},
             "b512_lr1e-4_ema": {"batch_size": 512, "g_lr": 1e-4, "d_lr": 1e-4, "steps": 10000,
@@ -129,35 +139,8 @@ CANDIDATES = {
             "b256_lr1e-4": {"batch_size": 256, "lr": 1e-4, "lr_drop_step": 0, "steps": 10000},
         },
     },
-    "began": {
-        "images": {
-            "w16_g0.5_lr5e-4": {"width": 16, "gamma": 0.5, "g_lr": 5e-4, "d_lr": 5e-4,
-                                "steps": 6000},
-            "w32_l1_g0.5_lr2e-4": {"width": 32, "recon_norm": "l1_mean", "gamma": 0.5,
-                                   "g_lr": 2e-4, "d_lr": 2e-4, "batch_size": 32,
-                                   "steps": 6000},
-        },
-        "points": {
-            "g0.5_b256": {"gamma": 0.5, "batch_size": 256, "steps": 10000},
-            "g1_lk1e-3_b256": {"gamma": 1.0, "lambda_k": 1e-3, "batch_size": 256,
-                               "steps": 10000},
-        },
-    },
-    "began_cs": {
-        "images": {
-            "w16_g0.5_lr5e-4": {"width": 16, "gamma": 0.5, "g_lr": 5e-4, "d_lr": 5e-4,
-                                "steps": 6000},
-            "w32_l1_g0.5_lr2e-4": {"width": 32, "recon_norm": "l1_mean", "gamma": 0.5,
-                                   "g_lr": 2e-4, "d_lr": 2e-4, "batch_size": 32,
-                                   "steps": 6000},
-        },
-        "points": {
-            "g0.5_b256": {"gamma": 0.5, "batch_size": 256, "steps": 10000},
-            "g1_lk1e-3_b256": {"gamma": 1.0, "lambda_k": 1e-3, "batch_size": 256,
-                               "steps": 10000},
-        },
-    },
 }
+CANDIDATES["began"] = CANDIDATES["began_cs"] = _BEGAN
 CANDIDATES["wgan_gp_resize"] = {"images": {
     "w32_z32": {"width": 32, "latent_dim": 32, "batch_size": 32, "steps": 3000},
 }}

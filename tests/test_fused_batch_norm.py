@@ -26,6 +26,32 @@ def randomized(layer, rng, channels):
     return layer
 
 
+def fused_and_keras_dcgan_nets():
+    """((G, D) with the fused layer, the same (G, D) with Keras's BatchNormalization swapped in,
+    the rng after drawing): random non-zero weights and biases shared by both, variances > 0.
+    experiments/kernel_spread.py measures the spread of a step on these across CPU kernels."""
+    def build(swap):
+        keras.utils.set_random_seed(4)
+        g, d = nets.dcgan_generator(8, 16, 3, 8), nets.dcgan_discriminator(16, 3, 8)
+        if swap:
+            g, d = (keras.models.clone_model(net, clone_function=lambda l: (
+                keras.layers.BatchNormalization.from_config(
+                    {k: v for k, v in l.get_config().items() if k != "moving_variance"})
+                if isinstance(l, FusedBatchNormalization) else l.__class__.from_config(
+                    l.get_config()))) for net in (g, d))
+        return g, d
+
+    (g1, d1), (g2, d2) = build(False), build(True)
+    rng = np.random.default_rng(5)
+    for a, b in ((g1, g2), (d1, d2)):
+        weights = [rng.normal(0, 0.2, w.shape).astype("float32") for w in a.get_weights()]
+        weights = [np.abs(w) + 0.5 if "variance" in v.path else w
+                   for w, v in zip(weights, a.weights)]
+        a.set_weights(weights)
+        b.set_weights(weights)
+    return (g1, d1), (g2, d2), rng
+
+
 class FusedBatchNormTest(tf.test.TestCase):
 
     def test_training_pass_and_moving_statistics_vs_numpy(self):
@@ -43,6 +69,29 @@ class FusedBatchNormTest(tf.test.TestCase):
         x = rng.normal(size=(3, 5, 3, 6)).astype("float32")
         expected = (x - moving_mean) / np.sqrt(moving_var + 1e-5) * gamma + beta
         self.assertAllClose(layer(x, training=False), expected, atol=2e-5)
+
+    def test_unbiased_moving_variance_fused_and_float64_vs_numpy(self):
+        """``moving_variance="unbiased"`` (TF1 batch norm): the fused float32 pass and the
+        float64 fallback average n/(n−1)·var; the normalization keeps the biased variance."""
+        for dtype, atol in (("float32", 2e-5), ("float64", 1e-12)):
+            rng = np.random.default_rng(6)
+            layer = FusedBatchNormalization(momentum=0.9, epsilon=1e-5, moving_variance="unbiased",
+                                            dtype=dtype)
+            randomized(layer, rng, 6)
+            gamma, beta, moving_mean, moving_var = (w.astype(np.float64)
+                                                    for w in layer.get_weights())
+            x = (rng.normal(size=(4, 5, 3, 6)) * 2.0 + 0.7).astype(dtype)
+            y, mean, var = numpy_batch_norm(x, gamma, beta, 1e-5)
+            self.assertAllClose(layer(x, training=True), y, atol=atol)
+            n = 4 * 5 * 3
+            self.assertAllClose(layer.moving_mean, 0.9 * moving_mean + 0.1 * mean, atol=atol)
+            self.assertAllClose(layer.moving_variance,
+                                0.9 * moving_var + 0.1 * var * n / (n - 1), atol=atol)
+        with self.assertRaisesRegex(ValueError, "moving_variance"):
+            FusedBatchNormalization(moving_variance="sample")
+        clone = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(
+            FusedBatchNormalization(moving_variance="unbiased")))
+        self.assertEqual(clone.moving_variance_kind, "unbiased")
 
     def test_training_pass_is_one_fused_kernel(self):
         layer = FusedBatchNormalization()
@@ -116,26 +165,9 @@ class FusedBatchNormTest(tf.test.TestCase):
     def test_dcgan_steps_match_keras_batch_norm_nets(self):
         """The DCGAN nets (nets._norm) use the fused layer; two trained steps match the same nets
         with Keras's BatchNormalization swapped in (weights, moving statistics, logs)."""
-        def build(swap):
-            keras.utils.set_random_seed(4)
-            g, d = nets.dcgan_generator(8, 16, 3, 8), nets.dcgan_discriminator(16, 3, 8)
-            if swap:
-                g, d = (keras.models.clone_model(net, clone_function=lambda l: (
-                    keras.layers.BatchNormalization.from_config(l.get_config())
-                    if isinstance(l, FusedBatchNormalization) else l.__class__.from_config(
-                        l.get_config()))) for net in (g, d))
-            return g, d
-
-        (g1, d1), (g2, d2) = build(False), build(True)
+        (g1, d1), (g2, d2), rng = fused_and_keras_dcgan_nets()
         self.assertTrue(any(isinstance(l, FusedBatchNormalization) for l in g1.layers))
         self.assertFalse(any(isinstance(l, FusedBatchNormalization) for l in g2.layers))
-        rng = np.random.default_rng(5)
-        for a, b in ((g1, g2), (d1, d2)):  # random non-zero weights and biases, shared
-            weights = [rng.normal(0, 0.2, w.shape).astype("float32") for w in a.get_weights()]
-            weights = [np.abs(w) + 0.5 if "variance" in v.path else w
-                       for w, v in zip(weights, a.weights)]
-            a.set_weights(weights)
-            b.set_weights(weights)
         real = tf.constant(rng.uniform(-1, 1, (8, 16, 16, 3)), tf.float32)
         logs = []
         # SGD, not Adam: Adam's first steps are ±lr whatever the gradient's size, so a weight
