@@ -40,6 +40,12 @@ __all__ = [
 ]
 
 
+def _at_least_float32(x):
+    """float16/bfloat16 become float32; float64 stays float64 (a float64 policy: the parity
+    tests against the authors' code), as ``losses._as_float32``."""
+    return x if x.dtype == tf.float64 else tf.cast(x, tf.float32)
+
+
 def _check_rank(x, name):
     rank = x.shape.rank
     if rank is None:
@@ -91,16 +97,16 @@ def gradient_norm(critic, x, epsilon=1e-10, training=True):
     with tf.GradientTape() as tape:
         tape.watch(x)
         outputs = _evaluate(critic, x, training)
-        total = tf.reduce_sum(tf.cast(outputs, tf.float32))
+        total = tf.reduce_sum(_at_least_float32(tf.convert_to_tensor(outputs)))
     grads = tape.gradient(total, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-    grads = tf.cast(grads, tf.float32)
+    grads = _at_least_float32(grads)
     grads = tf.reshape(grads, [tf.shape(grads)[0], -1])
     return tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + epsilon)
 
 
 def _unit_norm_penalty(critic, x_hat, weight, epsilon, training):
     norms = gradient_norm(critic, x_hat, epsilon=epsilon, training=training)
-    return tf.cast(weight, tf.float32) * tf.reduce_mean(tf.square(norms - 1.0))
+    return tf.cast(weight, norms.dtype) * tf.reduce_mean(tf.square(norms - 1.0))
 
 
 def wasserstein_gradient_penalty(

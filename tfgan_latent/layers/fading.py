@@ -65,6 +65,7 @@ class _BetaFadedBase(keras.layers.Layer):
         old_output_dim=None,
         old_trailing_inputs=0,
         initial_beta=0.0,
+        raw_outputs_from=None,
         activation=None,
         use_bias=True,
         kernel_initializer=None,
@@ -88,6 +89,7 @@ class _BetaFadedBase(keras.layers.Layer):
                 f"grown), got old_trailing_inputs={old_trailing_inputs} and old_input_dim=None."
             )
         self.old_trailing_inputs = old_trailing_inputs
+        self.raw_outputs_from = _check_optional_positive_int(raw_outputs_from, "raw_outputs_from")
         self.initial_beta = _check_unit_interval(initial_beta, "initial_beta")
         self.activation = keras.activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -149,6 +151,9 @@ class _BetaFadedBase(keras.layers.Layer):
         in_old = self._in_old[:, None]
         out_old = self._kernel_out_flags(self._out_old)[None, :]
         mask = np.logical_and(in_old, out_old)
+        if self.raw_outputs_from is not None:  # the authors' `last=True` quirk: used unscaled
+            raw = np.arange(self._out_dim) >= self.raw_outputs_from
+            mask = np.logical_or(mask, self._kernel_out_flags(raw)[None, :])
         rank = len(self.kernel.shape)
         return mask.reshape((1,) * (rank - 2) + mask.shape)
 
@@ -266,6 +271,7 @@ class _BetaFadedBase(keras.layers.Layer):
             old_output_dim=self.old_output_dim,
             old_trailing_inputs=self.old_trailing_inputs,
             initial_beta=self.initial_beta,
+            raw_outputs_from=self.raw_outputs_from,
             activation=keras.activations.serialize(self.activation) if self.activation else None,
             use_bias=self.use_bias,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
@@ -305,6 +311,10 @@ _BETA_ARGS = """
             ``old_input_dim``.
         initial_beta: initial value of ``beta`` in [0, 1] (default 0: the state right
             after growth, §6.2.7).
+        raw_outputs_from: ``None`` (every new entry is faded), or an output index from
+            which the kernel is used unscaled, new inputs included: the authors' code with
+            ``last=True`` (clgGAN's old toRGB: ``conv2d`` splits its 3 outputs at
+            ``3 // 2 = 1`` and leaves outputs 1, 2 unscaled; growing.md A10).
         activation: optional activation applied after the bias (the thesis applies
             LeakyReLU(0.2), which maps the zero new channels at ``beta = 0`` to 0).
         use_bias: add a bias.

@@ -43,6 +43,7 @@ MODELS = ("bgan", "bggan", "cggan", "lggan", "clggan")
 LAYER_GROWING = ("lggan", "clggan")  # models whose resolution grows (α-faded layers)
 TAU_MODELS = ("cggan", "clggan")  # τ-smoothed minibatch stddev (§6.2.6; growing.md A12)
 WEIGHT_INITS = ("he", "authors")
+BETA_SCOPES = ("all", "authors")
 # The authors' code computes the minibatch stddev over ProGAN's groups of 4 in these models
 # (celebA/bGAN/code/ops.py:73-87 via model.py:154; lgGAN/code/ops.py:73-87 via
 # model_exact_pro.py:195), over the whole minibatch in bgGAN / cgGAN / clgGAN; the thesis
@@ -201,16 +202,21 @@ def _grown(old, new):
     return old if old is not None and old != new else None
 
 
-def _conv(filters, kernel, old_in, old_out, beta, name, padding="same", trailing=0, init=None):
+def _conv(filters, kernel, old_in, old_out, beta, name, padding="same", trailing=0, init=None,
+          raw_from=None):
     return BetaFadedConv2D(filters, kernel, padding=padding, old_input_dim=old_in,
                            old_output_dim=old_out, old_trailing_inputs=trailing,
-                           initial_beta=beta, kernel_initializer=init, name=name)
+                           initial_beta=beta, kernel_initializer=init, raw_outputs_from=raw_from,
+                           name=name)
 
 
-def build_generator(arch, prev=None, name="generator", weight_init="he"):
+def build_generator(arch, prev=None, name="generator", weight_init="he", beta_scope="all"):
     """G of cycle ``arch``; with ``prev`` (the previous cycle) it is the grown, fading G.
 
     ``weight_init``: ``"he"`` (§6.2.8) or ``"authors"`` (``authors_kernel_initializer``).
+    ``beta_scope``: ``"all"`` (§6.2.7: every new weight is ×β) or ``"authors"`` (their
+    clgGAN ``model.py`` builds the old toRGB with ``last=True``: its outputs 1 and 2 read the
+    new input channels unscaled during the fade; growing.md A10).
 
     With ``prev``, layers whose channels grew are β-faded (β starts at 0) and, for the
     layer-growing models, the new resolution's output is α-blended before tanh with the
@@ -223,7 +229,7 @@ def build_generator(arch, prev=None, name="generator", weight_init="he"):
     def old(s):
         return prev.width(s) if prev is not None and s in prev.resolutions else None
 
-    z = keras.Input((arch.latent_dim,), name="z")
+    z = keras.Input((arch.latent_dim,), dtype=output_dtype(), name="z")
     w4 = arch.width(4)
     x = BetaFadedLatentProjection(
         w4, 4, old_input_dim=_grown(prev and prev.latent_dim, arch.latent_dim),
@@ -250,8 +256,11 @@ def build_generator(arch, prev=None, name="generator", weight_init="he"):
     if prev is not None and res > prev.resolution:  # α fade of the new resolution
         p = prev.resolution
         up = layers.UpSampling2D(2, interpolation="nearest", name="up_old")(h_prev)
+        if beta_scope not in BETA_SCOPES:
+            raise ValueError(f"`beta_scope` must be one of {BETA_SCOPES}, got {beta_scope!r}.")
         old_rgb = _conv(3, 1, _grown(prev.width(p), arch.width(p)), None, beta, "to_rgb_old",
-                        init=init(arch.width(p), res))(up)
+                        init=init(arch.width(p), res),
+                        raw_from=3 // 2 if beta_scope == "authors" else None)(up)
         rgb = AlphaFade(name="fade")([old_rgb, rgb])
     out = layers.Activation("tanh", dtype=output_dtype(), name="images")(rgb)
     return keras.Model(z, out, name=name)
@@ -274,7 +283,7 @@ def build_discriminator(arch, prev=None, name="discriminator", tau=None, weight_
         return prev.width(s) if prev is not None and s in prev.resolutions else None
 
     res = arch.resolution
-    x_in = keras.Input((res, res, 3), name="images")
+    x_in = keras.Input((res, res, 3), dtype=output_dtype(), name="images")
     w = arch.width(res)
     new_layer = prev is not None and res > prev.resolution
     h = _conv(w, 1, None, None if new_layer else _grown(old(res), w), beta, "from_rgb",

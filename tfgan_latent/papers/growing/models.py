@@ -252,7 +252,7 @@ class GrowingGAN(WGANGP):
     def _with_prefix(self, generator):
         if self.arch.latent_dim == self.latent_dim:
             return generator
-        z = keras.Input((self.latent_dim,), name="z")
+        z = keras.Input((self.latent_dim,), dtype=cnn.output_dtype(), name="z")
         return keras.Model(z, generator(z[:, : self.arch.latent_dim]), name="prefix_generator")
 
     @property

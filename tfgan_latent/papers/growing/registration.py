@@ -103,7 +103,8 @@ def cycle_stages(model):
             arch, prev_arch, when = plan[k], plan[k - 1] if k else None, steps[k]
 
             def build_cycle(prev):
-                g = cnn.build_generator(arch, prev_arch, weight_init=cfg.weight_init)
+                g = cnn.build_generator(arch, prev_arch, weight_init=cfg.weight_init,
+                                        beta_scope=cfg.beta_scope)
                 d = cnn.build_discriminator(arch, prev_arch,
                                             tau=None if model != "cggan" else cfg.cggan_tau,
                                             weight_init=cfg.weight_init,
@@ -153,6 +154,8 @@ for _name in cnn.MODELS:
         _values["mbstd_group_size"] = cnn.AUTHORS_GROUP_SIZE[_name]
     if _name == "cggan":  # cgGAN main.py: useTau = n.n.n.n.n.n (A12)
         _values["cggan_tau"] = False
+    if _name == "clggan":  # clgGAN model.py: the old toRGB's conv2d(..., last=True) (A10)
+        _values["beta_scope"] = "authors"
     presets.register_preset(_name, "authors_code", _values, source=_CODE)
 presets.register_preset(
     "mlp_growing", "authors_code", {"rmsprop_initial_accumulator": 1.0},
