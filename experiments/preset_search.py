@@ -260,11 +260,11 @@ def main(argv):
                     continue
                 name = run_name(arm, cand, FLAGS.dataset, FLAGS.image_size, seed)
                 run_dir = out / "runs" / name
-                run_dir.mkdir(parents=True, exist_ok=True)
                 args = command(arm, cands[cand], FLAGS.dataset, FLAGS.image_size, seed, run_dir)
                 if FLAGS.dry_run:
                     print(" ".join(args))
                     continue
+                run_dir.mkdir(parents=True, exist_ok=True)
                 log_path = out / "logs" / (name.replace("/", "__") + ".log")
                 log_path.parent.mkdir(parents=True, exist_ok=True)
                 rc, wall, cpu = train(args, FLAGS.core, log_path)
