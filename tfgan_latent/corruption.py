@@ -88,6 +88,6 @@ def authors_salt_and_pepper(x, salt_coords, pepper_coords):
         if coords.shape[-1] == 2:  # one channel: the pixel's only value
             indices = tf.concat([indices, tf.zeros_like(indices[..., :1])], axis=-1)
         indices = tf.reshape(indices, (-1, 4))
-        values = tf.fill(tf.shape(indices)[:1], tf.cast(value, x.dtype))
+        values = tf.fill(tf.shape(indices)[:1], tf.constant(value, x.dtype))  # float64-exact
         out = tf.tensor_scatter_nd_update(out, indices, values)
     return out

@@ -26,6 +26,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from tfgan_latent.models import nets
 from tfgan_latent.models.nested import NestedModelsConfig
 
 MERGES = ("auto", "channel", "flatten")
@@ -69,13 +70,16 @@ class RepresentativeFeatureDiscriminator(NestedModelsConfig, keras.Model):
             (``nets.discriminator_trunk(d)`` cuts a DCGAN/MLP discriminator's output off).
         feature_extractor: a functional ``keras.Model`` on the same data, frozen here.
         merge: ``"auto"``, ``"channel"`` or ``"flatten"`` (module docstring).
+        head_init: the head's kernel initializer, ``"normal"`` (N(0, 0.02), the DCGAN init of
+            the paper's reference code) or ``"glorot"`` (Xavier uniform: the authors' ``linear``
+            op, ``ops.py``); the bias starts at 0 either way.
         **kwargs: ``keras.Model`` arguments (``name``).
 
     Reference: Bang & Shim 2018, "Improved Training of GANs using Representative Features",
     §3.1 and Fig. 1.
     """
 
-    def __init__(self, trunk, feature_extractor, *, merge="auto", **kwargs):
+    def __init__(self, trunk, feature_extractor, *, merge="auto", head_init="normal", **kwargs):
         super().__init__(**kwargs)
         trunk_shape = _feature_shape(trunk, "trunk")
         feature_shape = _feature_shape(feature_extractor, "feature_extractor")
@@ -91,8 +95,9 @@ class RepresentativeFeatureDiscriminator(NestedModelsConfig, keras.Model):
         self.resolved_merge = resolve_merge(merge, trunk_shape, feature_shape)
         self.trunk_size = int(np.prod(trunk_shape))
         self.feature_size = int(np.prod(feature_shape))
-        self.head = layers.Dense(1, kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02),
-                                 dtype="float32", name="score")
+        self.head_init = head_init
+        self.head = layers.Dense(1, kernel_initializer=nets.initializer(head_init, "rf_head_init"),
+                                 dtype=nets.output_dtype(), name="score")
         self.head.build((None, self.trunk_size + self.feature_size))
         self.built = True
 
@@ -126,6 +131,7 @@ class RepresentativeFeatureDiscriminator(NestedModelsConfig, keras.Model):
     def get_config(self):
         config = super().get_config()
         config["merge"] = self.merge
+        config["head_init"] = self.head_init
         return config
 
 

@@ -45,6 +45,12 @@ class GANConfig:
     encoder_from: str = ""  # a finished `--model=dae` run folder, or a .keras feature extractor
     rf_feature_layer: str = ""  # "": the dae run's recorded layer (its last conv block)
     rf_merge: str = "auto"  # auto | channel (authors' code) | flatten
+    rf_head_init: str = "normal"  # RF head kernel: normal N(0, 0.02) | glorot (authors' linear op)
+    # The RFGAN authors' TF1 code (parity/README.md, RFGAN; its --preset=authors_code): the conv
+    # op adds its bias twice (D's convs), batch norm averages the unbiased batch variance.
+    conv_bias_twice: bool = False
+    bn_moving_variance: str = "biased"  # biased (Keras) | unbiased (TF1 contrib/tf_slim)
+    g_project_bias: bool = False  # G's dense projection has a bias (carpedm20 and authors' linear)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,10 +176,14 @@ def build_nets(run_cfg, cfg):
     return (nets.dcgan_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.width,
                                  cfg.kernel_size, top_width=cfg.g_top_width,
                                  weight_init=cfg.weight_init, upsampling=cfg.g_upsampling,
-                                 coord_conv=cfg.coord_conv),
+                                 coord_conv=cfg.coord_conv,
+                                 bn_moving_variance=cfg.bn_moving_variance,
+                                 project_bias=cfg.g_project_bias),
             nets.dcgan_discriminator(run_cfg.image_size, channels, cfg.width, cfg.normalization,
                                      cfg.kernel_size, cfg.weight_init,
-                                     coord_conv=cfg.coord_conv))
+                                     coord_conv=cfg.coord_conv,
+                                     conv_bias_twice=cfg.conv_bias_twice,
+                                     bn_moving_variance=cfg.bn_moving_variance))
 
 
 def rf_discriminator(discriminator, cfg):
@@ -185,7 +195,7 @@ def rf_discriminator(discriminator, cfg):
     try:
         return feature_discriminator.RepresentativeFeatureDiscriminator(
             nets.discriminator_trunk(discriminator), extractor, merge=cfg.rf_merge,
-            name="rf_discriminator")
+            head_init=cfg.rf_head_init, name="rf_discriminator")
     except ValueError as e:
         raise ValueError(f"--rf with --encoder_from={cfg.encoder_from}: {e}") from None
 
@@ -234,8 +244,16 @@ register_model("wgan_gp", WGANGPConfig, _builder(
     "WGAN-GP (Gulrajani et al. 2017)")
 
 # The RFGAN authors' 2018 code trains these families with other nets and batch than the
-# carpedm20 reference code that RFGAN §4 cites (research/rfgan.md §1.5, §4.8).
+# carpedm20 reference code that RFGAN §4 cites (research/rfgan.md §1.5, §4.8), a conv op that
+# adds its bias twice, TF1's unbiased moving variance and a Xavier RF head (ops.py); the
+# fixtures of parity/rfgan.py prove the match (tests/test_parity_rfgan.py, parity/README.md).
+# Its only training loop (RFGAN.py train, DCGAN-RF) runs 1 D and ge_iter = 2 G updates on one
+# feed (one z), as carpedm20's does.
 for _model in ("dcgan", "lsgan", "dragan", "wgan_gp"):
     presets.register_preset(_model, "authors_code", {
         "latent_dim": 128, "batch_size": 128, "g_top_width": 1024, "weight_init": "glorot",
-        "kernel_size": 5}, source="QuickSolverKyle/Tensorflow-MyGANs (research/rfgan.md §1.5)")
+        "kernel_size": 5, "conv_bias_twice": True, "bn_moving_variance": "unbiased",
+        "rf_head_init": "glorot", "g_project_bias": True,
+        **({"g_steps": 2, "reuse_latents": True} if _model == "dcgan" else {})},
+        source="QuickSolverKyle/Tensorflow-MyGANs RFGAN.py, ops.py (research/rfgan.md §1.5; "
+               "parity/README.md)")

@@ -30,6 +30,11 @@ class DAEConfig:
     mlp_units: int = 128  # 2-D data: the GAN MLPs' width (registry GANConfig)
     mlp_layers: int = 3
     code_dim: int = 8  # 2-D data: size of the MLP code
+    # The authors' TF1 code (parity/README.md, RFGAN; set by --preset=authors_code): its conv op
+    # adds the bias twice (ops.py conv2d), its batch norm averages the unbiased batch variance.
+    # The paper states neither; the defaults are a plain conv and Keras's biased variance.
+    conv_bias_twice: bool = False
+    bn_moving_variance: str = "biased"  # biased (Keras) | unbiased (TF1 contrib/tf_slim)
 
     def resolved_noise(self, kind):
         """(noise, amount) for data of ``kind`` ("images" or "points")."""

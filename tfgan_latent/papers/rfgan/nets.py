@@ -18,7 +18,6 @@ import math
 import keras
 from keras import layers
 
-from tfgan_latent.layers.fused_batch_norm import FusedBatchNormalization
 from tfgan_latent.models import nets
 
 FEATURE_LAYER = "representative_feature"
@@ -29,45 +28,57 @@ def layout_init(layout):
     return "glorot" if layout == "authors_code" else "normal"
 
 
-def dae_encoder(image_size, channels, width=64, kernel_size=5, code_channels=8, layout="paper"):
+def dae_encoder(image_size, channels, width=64, kernel_size=5, code_channels=8, layout="paper",
+                conv_bias_twice=False, bn_moving_variance="biased"):
     """images → code [B, 4, 4, code_channels]; layer ``representative_feature`` = the trunk's
-    last conv block (conv → BN → LeakyReLU(0.2), authors' ``en_conv4``)."""
+    last conv block (conv → BN → LeakyReLU(0.2), authors' ``en_conv4``).
+
+    ``conv_bias_twice``: every conv adds its bias twice (the authors' ``conv2d`` op; it matters
+    for ``en_conv1`` and the bottleneck ``en_conv5``, and for the moving means of the others);
+    ``bn_moving_variance``: ``biased`` (Keras) or ``unbiased`` (the authors' TF1 batch norm).
+    """
     init = layout_init(layout)
     trunk = nets.discriminator_trunk(nets.dcgan_discriminator(
-        image_size, channels, width, "batch", kernel_size, init), name="encoder_trunk")
+        image_size, channels, width, "batch", kernel_size, init,
+        conv_bias_twice=conv_bias_twice, bn_moving_variance=bn_moving_variance),
+        name="encoder_trunk")
     x_in = keras.Input((image_size, image_size, channels), name="images")
     h = layers.Identity(name=FEATURE_LAYER)(trunk(x_in))
-    code = layers.Conv2D(code_channels, 1, kernel_initializer=nets.initializer(init),
-                         name="bottleneck")(h)
+    code = nets.conv_layer(conv_bias_twice)(
+        code_channels, 1, kernel_initializer=nets.initializer(init), name="bottleneck")(h)
     return keras.Model(x_in, code, name="encoder")
 
 
-def dae_decoder(image_size, channels, width=64, kernel_size=5, code_channels=8, layout="paper"):
+def dae_decoder(image_size, channels, width=64, kernel_size=5, code_channels=8, layout="paper",
+                conv_bias_twice=False, bn_moving_variance="biased"):
     """code [B, 4, 4, code_channels] → images.
 
     ``paper``: flatten, then the DCGAN generator net (dense to 4×4, deconvs, tanh).
     ``authors_code``: 1×1 conv to width·2^(n−2) → BN → ReLU, n deconvs (each BN → ReLU but the
     last) halving the width down to ``width``, linear output (RFGAN.py ``decoder``).
+    ``conv_bias_twice`` (the entry conv, ``authors_code``) and ``bn_moving_variance``: as in
+    ``dae_encoder``.
     """
     code = keras.Input((4, 4, code_channels), name="code")
     if layout == "paper":
         g = nets.dcgan_generator(16 * code_channels, image_size, channels, width, kernel_size,
-                                 weight_init=layout_init(layout), name="decoder_net")
+                                 weight_init=layout_init(layout), name="decoder_net",
+                                 bn_moving_variance=bn_moving_variance)
         return keras.Model(code, g(layers.Flatten()(code)), name="decoder")
     if layout != "authors_code":
         raise ValueError(f"--dae_layout must be 'paper' or 'authors_code', got {layout!r}.")
     stages = int(math.log2(image_size)) - 2
     top = width * 2 ** max(stages - 2, 0)
     init = lambda: nets.initializer(layout_init(layout))
-    x = layers.Conv2D(top, 1, kernel_initializer=init(), name="entry")(code)
-    x = layers.ReLU()(FusedBatchNormalization(momentum=0.9, epsilon=1e-5, name="entry_bn")(x))
+    x = nets.conv_layer(conv_bias_twice)(top, 1, kernel_initializer=init(), name="entry")(code)
+    x = layers.ReLU()(nets.batch_norm("entry_bn", bn_moving_variance)(x))
     for i in range(stages - 1):
         x = layers.Conv2DTranspose(max(top // 2**i, width), kernel_size, strides=2, padding="same",
                                    kernel_initializer=init(), name=f"deconv{i}")(x)
-        x = FusedBatchNormalization(momentum=0.9, epsilon=1e-5, name=f"deconv{i}_bn")(x)
+        x = nets.batch_norm(f"deconv{i}_bn", bn_moving_variance)(x)
         x = layers.ReLU()(x)
     out = layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same",
-                                 kernel_initializer=init(), dtype="float32", name="to_image")(x)
+                                 kernel_initializer=init(), dtype=nets.output_dtype(), name="to_image")(x)
     return keras.Model(code, out, name="decoder")
 
 

@@ -22,10 +22,12 @@ def build_dae(run_cfg, cfg):
         decoder = nets.dae_mlp_decoder(cfg.mlp_units, cfg.mlp_layers, cfg.code_dim)
     else:
         channels = data.dataset_channels(run_cfg.dataset)
+        conventions = dict(conv_bias_twice=cfg.conv_bias_twice,
+                           bn_moving_variance=cfg.bn_moving_variance)
         encoder = nets.dae_encoder(run_cfg.image_size, channels, cfg.width, cfg.kernel_size,
-                                   cfg.code_channels, cfg.dae_layout)
+                                   cfg.code_channels, cfg.dae_layout, **conventions)
         decoder = nets.dae_decoder(run_cfg.image_size, channels, cfg.width, cfg.kernel_size,
-                                   cfg.code_channels, cfg.dae_layout)
+                                   cfg.code_channels, cfg.dae_layout, **conventions)
     noise, amount = cfg.resolved_noise(kind)
     model = Autoencoder(encoder, decoder, loss=cfg.loss, noise=noise, noise_amount=amount,
                         salt_vs_pepper=cfg.salt_vs_pepper, feature_layer=nets.FEATURE_LAYER,
@@ -39,6 +41,11 @@ def build_dae(run_cfg, cfg):
 registry.register_model("dae", rfgan_config.DAEConfig, build_dae,
                         "denoising autoencoder whose encoder --rf GANs load (Bang & Shim 2018 §3.1)")
 
-# The released RFGAN.py decoder (1x1 conv entry, deconvs, linear output, Xavier init).
-presets.register_preset("dae", "authors_code", {"dae_layout": "authors_code"},
-                        source="QuickSolverKyle/Tensorflow-MyGANs RFGAN.py (research/rfgan.md §4.8)")
+# The released RFGAN.py decoder (1x1 conv entry, deconvs, linear output, Xavier init), its conv
+# op that adds the bias twice (ops.py conv2d) and TF1's unbiased moving variance (ops.py bn:
+# contrib batch_norm); parity/rfgan.py's fixtures prove the match (tests/test_parity_rfgan.py).
+presets.register_preset("dae", "authors_code", {
+    "dae_layout": "authors_code", "conv_bias_twice": True, "bn_moving_variance": "unbiased",
+    "noise": "authors_sp_quirk"},
+    source="QuickSolverKyle/Tensorflow-MyGANs RFGAN.py, ops.py (research/rfgan.md §4.8; "
+           "parity/README.md)")
