@@ -23,10 +23,12 @@ Cases (B = 4, N_z = 16, RMSprop lr 2^-12, alpha 0.9, eps 1e-6 as ``g_lis/main.py
 * ``forward80`` / ``glis80``: the App. J 80 px layout (nlayer 4, 5x5 maps), nfeature 4:
   forward passes as above (B = 2; N = 3 only, images at K = 3, latents at every K) and 2
   G-LIS steps;
-* ``import/``: ``last_gen.pt`` / ``last_dis.pt`` (+ ``_opt.pt``) of a float32 G-LIS run,
-  N = 1, 32 px, after 3 steps, written by ``torch.save`` as ``g_lis/main.py`` ``save_state``
-  does, plus the same G's images for fixed z (``import/expected.npz``); and the same
-  ``state_dict`` in torch's legacy (pre-1.6, non-zip) format (``legacy_gen.pt``).
+* ``import/``: ``last_gen.pt`` / ``last_dis.pt`` / ``_opt.pt`` / ``_state.pt`` of a float32
+  G-LIS run, N = 1, 32 px, after 3 steps, written by ``torch.save`` as ``g_lis/main.py``
+  ``save_state`` does; ``import/expected.npz``: that G's images and D's scores for fixed z, and
+  the draws of the 4th step with the weights after it (an imported run must continue as
+  theirs); the same ``state_dict`` in torch's legacy (pre-1.6, non-zip) format
+  (``legacy_gen.pt``). ``--cases=import`` writes only these.
 
 Names in the fixtures: ``init/<role>/<their state_dict name>`` and ``after/...`` (role:
 ``gen``, ``dis``, ``r``: the files ``<prefix>_<role>.pt`` of their ``save_state``), in their
@@ -288,9 +290,10 @@ def forward_case(torch, authors, size, nfeature, seed, batch=B, ks=None):
 
 
 def glis_run(torch, authors, size, nfeature, n_modules, steps, seed, k_seed, zero_to_none=False,
-             dtype=None, init=None):
+             dtype=None, init=None, before_step=None):
     """Their G-LIS iteration (g_lis/main.py:537-589) for ``steps`` batches; returns arrays.
-    ``init``: initial weights to load (torch draws other numbers in another dtype)."""
+    ``init``: initial weights to load (torch draws other numbers in another dtype);
+    ``before_step(step, gen, dis, gen_opt, dis_opt)``: called before each step."""
     torch.set_default_dtype(dtype or torch.float64)
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
@@ -313,6 +316,8 @@ def glis_run(torch, authors, size, nfeature, n_modules, steps, seed, k_seed, zer
     logs = {k: [] for k in ("k_d", "k_g", "d_real", "d_fake", "g_adv", "g_sim")}
     t = lambda a: torch.as_tensor(a, dtype=torch.get_default_dtype())
     for step in range(steps):
+        if before_step is not None:
+            before_step(step, gen, dis, gen_opt, dis_opt)
         for p in dis.parameters():
             p.requires_grad = True
         dis.zero_grad(set_to_none=zero_to_none)
@@ -495,28 +500,44 @@ def riter_case(torch, authors, batches, seed):
 
 
 def import_case(torch, authors, out_dir, seed):
-    """A float32 G-LIS checkpoint as their ``save_state`` writes it, after 3 steps."""
-    k_seed = choose_k_seed(1, 3)
+    """A float32 G-LIS checkpoint as their ``save_state`` writes it after 3 steps, the images and
+    D scores of that G for fixed z, and the 4th step's draws and weights after it (a resumed
+    import must continue as their run does)."""
+    k_seed = choose_k_seed(1, 4)
     init, _ = glis_run(torch, authors, 32, 8, 1, 0, seed, k_seed)
-    _, (gen, dis, gen_opt, dis_opt) = glis_run(torch, authors, 32, 8, 1, 3, seed, k_seed,
-                                               dtype=torch.float32, init=init)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, obj in (("gen", gen), ("dis", dis), ("gen_opt", gen_opt), ("dis_opt", dis_opt)):
-        torch.save(obj.state_dict(), out_dir / f"last_{name}.pt")
-    torch.save(gen.state_dict(), out_dir / "legacy_gen.pt", _use_new_zipfile_serialization=False)
-    torch.save({"current_iter": 3, "history": ""}, out_dir / "last_state.pt")
     z = np.random.default_rng(seed + 5).standard_normal((3, NZ)).astype(np.float32)
-    gen.eval()
-    with torch.no_grad():
-        out, _ = gen(torch.as_tensor(z))
-        score = dis(out)
-    np.savez_compressed(out_dir / "expected.npz", z=z, images=nhwc(out), d=score.numpy())
+    expected = {"z": z}
+
+    def save(step, gen, dis, gen_opt, dis_opt):
+        if step != 3:
+            return
+        for name, obj in (("gen", gen), ("dis", dis), ("gen_opt", gen_opt), ("dis_opt", dis_opt)):
+            torch.save(obj.state_dict(), out_dir / f"last_{name}.pt")
+        torch.save(gen.state_dict(), out_dir / "legacy_gen.pt",
+                   _use_new_zipfile_serialization=False)
+        torch.save({"current_iter": 3, "history": ""}, out_dir / "last_state.pt")
+        draws = random.getstate()  # eval mode still calls random.random()
+        gen.eval()
+        with torch.no_grad():
+            out, _ = gen(torch.as_tensor(z))
+            expected.update(images=nhwc(out), d=dis(out).numpy())
+        gen.train()
+        random.setstate(draws)
+
+    arrays, _ = glis_run(torch, authors, 32, 8, 1, 4, seed, k_seed, dtype=torch.float32,
+                         init=init, before_step=save)
+    for key in ("input/z_d", "input/z_g", "input/real", "draw/k_d", "draw/k_g"):
+        expected["step4/" + key.split("/")[1]] = arrays[key][3]
+    expected.update({k: v for k, v in arrays.items() if k.startswith("after/")})
+    np.savez_compressed(out_dir / "expected.npz", **expected)
     torch.set_default_dtype(torch.float64)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--original", required=True, help="checkout of aleju/gan-error-avoidance")
+    parser.add_argument("--cases", default="", help="comma-separated cases (default: all, import)")
     args = parser.parse_args(argv)
     import torch
 
@@ -532,11 +553,19 @@ def main(argv=None):
                                           ks={3: (3,)}),
         "glis80": lambda: glis_case(torch, authors, 80, 4, 2, 6),
     }
+    chosen = [c for c in args.cases.split(",") if c] or list(cases) + ["import"]
+    unknown = sorted(set(chosen) - set(cases) - {"import"})
+    if unknown:
+        raise SystemExit(f"--cases: unknown {unknown}; cases are {list(cases)} and import.")
     for name, build in cases.items():
+        if name not in chosen:
+            continue
         arrays, meta = build()
         path = fixtures.write(PAPER, name, arrays, meta)
         print(f"{path}: {len(arrays)} arrays, {path.stat().st_size / 1e3:.0f} kB",
               {k: v for k, v in meta.items() if "drift" in k or k in ("k_seed",)})
+    if "import" not in chosen:
+        return
     import_case(torch, authors, fixtures.ROOT / PAPER / "import", 7)
     print("import fixtures:", sorted(p.name for p in (fixtures.ROOT / PAPER / "import").iterdir()))
 

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from parity import fixtures
 from tests.helpers import tiny_run
+from tfgan_latent.papers.lis import checkpoint_map
 from tfgan_latent.train import importer, runner
 
 IMPORT = fixtures.ROOT / "lis" / "import"
@@ -57,6 +58,34 @@ def test_import_lis_checkpoint_restores_evaluates_and_resumes(tmp_path):
     # resume: `train` continues the imported run (step 3 -> 4) and exports it
     out = runner.train(run_cfg, model_cfg)
     assert out["step"] == 4 and "export" in out
+
+
+def test_imported_run_continues_as_the_authors_run(tmp_path):
+    """With the optimizer states imported, our next step equals their 4th (float32 both; their
+    RMSprop: lr 2^-12, alpha 0.9, eps 1e-6)."""
+    run_cfg, model_cfg = lis_run(tmp_path, lr=2.0**-12)
+    assert importer.import_checkpoint(PREFIX, run_cfg, model_cfg)["optimizer_states"] == \
+        ["gen", "dis"]
+    expected = np.load(IMPORT / "expected.npz")
+    _, _, gan, _, _ = runner.restore_latest(run_cfg, model_cfg, tmp_path / "run" / "checkpoints")
+    entries = checkpoint_map.model_entries(gan)
+    their_opt = importer.read_torch(f"{PREFIX}_gen_opt.pt")["state"]
+    name = list(importer.read_torch(f"{PREFIX}_gen.pt"))[0]
+    np.testing.assert_array_equal(gan.g_optimizer.velocity(entries["gen"][name].variable),
+                                  checkpoint_map.to_ours(entries["gen"][name],
+                                                         their_opt[0]["square_avg"]))
+    assert int(gan.g_optimizer.iterations.numpy()) == 3
+    draws = iter([expected["step4/z_d"], expected["step4/z_g"]])
+    gan.sample_latent = lambda batch: tf.constant(next(draws), tf.float32)
+    ks = iter([expected["step4/k_d"], expected["step4/k_g"]])
+    gan.generator.lis_chain.sample_num_active = lambda: tf.constant(int(next(ks)), tf.int32)
+    gan.train_step(tf.constant(2 * expected["step4/real"] - 1, tf.float32))
+    for role, names in entries.items():
+        for name, entry in names.items():
+            np.testing.assert_allclose(
+                entry.variable.numpy(),
+                checkpoint_map.to_ours(entry, expected[f"after/{role}/{name}"]), rtol=0, atol=1e-6,
+                err_msg=name)
 
 
 def test_import_errors_name_the_tensors(tmp_path):

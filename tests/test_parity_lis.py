@@ -40,6 +40,14 @@ def load(entries, arrays):
         entry.variable.assign(checkpoint_map.to_ours(entry, arrays[name]))
 
 
+def load_model(model, arrays):
+    """Loads every role (``gen``, ``dis``, ``r``) of ``model`` from ``init/``; returns the map."""
+    entries = checkpoint_map.model_entries(model)
+    for role, names in entries.items():
+        load(names, fixtures.prefixed(arrays, f"init/{role}"))
+    return entries
+
+
 def max_weight_diff(entries, arrays):
     return max(float(np.max(np.abs(np.asarray(e.variable) - checkpoint_map.to_ours(e, arrays[n]))))
                for n, e in entries.items())
@@ -130,10 +138,7 @@ def run_glis(arrays, meta):
                lambda_r=meta["lambda_r"], latent_dim=meta["latent_dim"], seed=0)
     gan.compile(g_optimizer=rmsprop(meta), d_optimizer=rmsprop(meta))
     g = gan.generator
-    entries = {"gen": checkpoint_map.generator_entries(g.generator, g.lis_chain),
-               "dis": checkpoint_map.encoder_entries(gan.discriminator, "score_conv")}
-    for role, roles in entries.items():
-        load(roles, fixtures.prefixed(arrays, f"init/{role}"))
+    entries = load_model(gan, arrays)
     zs = [z for pair in zip(arrays["input/z_d"], arrays["input/z_g"]) for z in pair]
     ks = [int(k) for pair in zip(arrays["draw/k_d"], arrays["draw/k_g"]) for k in pair]
     gan.sample_latent = take(zs)
@@ -182,11 +187,7 @@ def test_rseparate_steps():
         r = reverser(meta, meta["r_dropout"])
         model = RSeparate(g, d, r, latent_dim=meta["latent_dim"], seed=0)
         model.compile(r_optimizer=rmsprop(meta))
-        entries = {"gen": checkpoint_map.generator_entries(g.generator, g.lis_chain),
-                   "dis": checkpoint_map.encoder_entries(d, "score_conv"),
-                   "r": checkpoint_map.encoder_entries(r, "latent_conv")}
-        for role, roles in entries.items():
-            load(roles, fixtures.prefixed(arrays, f"init/{role}"))
+        entries = load_model(model, arrays)
         inject_masks(r, arrays, meta)
         model.sample_latent = take(arrays["input/z"])
         dummy = np.zeros((meta["batch"], meta["size"], meta["size"], 3))
@@ -207,11 +208,7 @@ def test_riterative_steps():
                            latent_dim=meta["latent_dim"], seed=0)
         model.compile(g_optimizer=rmsprop(meta), d_optimizer=rmsprop(meta),
                       r_optimizer=rmsprop(meta))
-        entries = {"gen": checkpoint_map.generator_entries(g),
-                   "dis": checkpoint_map.encoder_entries(d, "score_conv"),
-                   "r": checkpoint_map.encoder_entries(r, "latent_conv")}
-        for role, roles in entries.items():
-            load(roles, fixtures.prefixed(arrays, f"init/{role}"))
+        entries = load_model(model, arrays)
         inject_masks(r, arrays, meta)
         model.sample_latent = take(arrays["input/z0"])
         flags = iter(arrays["draw/flags"])

@@ -47,6 +47,10 @@ class TorchRMSprop(keras.optimizers.Optimizer):
             (), initializer="ones", aggregation="only_first_replica", name="active"
         )
 
+    def velocity(self, variable):
+        """The mean square ``v`` kept for ``variable`` (PyTorch's ``square_avg``)."""
+        return self._velocities[self._get_variable_index(variable)]
+
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)

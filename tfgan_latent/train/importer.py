@@ -44,6 +44,11 @@ class ImportMap:
         source: the original code the map follows (for ``imported.json``).
         ignore: ``fn(their name) -> bool`` for tensors that have no place in ours on purpose
             (optimizer slots, counters).
+        optimizers: torch only, optional: ``fn(our model) -> {role: (optimizer, {their slot:
+            fn(optimizer, variable) -> our slot variable})}``; the optimizer state in
+            ``<prefix>_<role>_opt.pt`` (parameters in ``state_dict`` order) is then imported
+            too, in the layout of the parameter it belongs to, and the optimizer's
+            ``iterations`` set to their ``step``.
     """
 
     reader: str
@@ -51,6 +56,7 @@ class ImportMap:
     to_ours: object
     source: str
     ignore: object = None
+    optimizers: object = None
 
 
 def register_map(model, import_map):
@@ -239,6 +245,43 @@ def assign(import_map, entries, arrays, original):
                 entry.variable.dtype))
 
 
+def assign_optimizers(import_map, model, entries, arrays, original):
+    """Imports the optimizer states found beside the weights; returns the roles imported."""
+    if import_map.reader != "torch" or import_map.optimizers is None:
+        return []
+    done = []
+    for role, (optimizer, slots) in import_map.optimizers(model).items():
+        path = Path(f"{original}_{role}_opt.pt")
+        if role not in entries or optimizer is None or not path.is_file():
+            continue
+        state = read_torch(path)
+        names = list(arrays[role])  # parameters() order == state_dict order (nets without buffers)
+        params = [i for group in state.get("param_groups", ()) for i in group["params"]]
+        if len(params) != len(names):
+            raise ValueError(f"{path}: {len(params)} parameters, but {len(names)} tensors in "
+                             f"{original}_{role}.pt.")
+        steps = 0
+        for index, name in zip(params, names):
+            per = state["state"].get(index)
+            if per is None:  # never stepped (no gradient yet): our slot stays at zero
+                continue
+            entry = entries[role][name]
+            for their_slot, slot_of in slots.items():
+                if their_slot not in per:
+                    raise ValueError(f"{path}: parameter {index} ({name}) has no {their_slot!r} "
+                                     f"(it has {sorted(per)}).")
+                slot = slot_of(optimizer, entry.variable)
+                value = import_map.to_ours(entry, per[their_slot])
+                if tuple(value.shape) != tuple(slot.shape):
+                    raise ValueError(f"{path}: {their_slot} of {name} has shape "
+                                     f"{tuple(per[their_slot].shape)}, not {tuple(slot.shape)}.")
+                slot.assign(value.astype(slot.dtype))
+            steps = max(steps, int(np.asarray(per.get("step", 0))))
+        optimizer.iterations.assign(steps)
+        done.append(role)
+    return done
+
+
 def original_step(original):
     """The iteration of the authors' ``<prefix>_state.pt`` (``current_iter``), else 0."""
     path = Path(f"{original}_state.pt")
@@ -272,6 +315,7 @@ def import_checkpoint(original, run_cfg, model_cfg):
     entries = import_map.entries(model)
     arrays = read_original(import_map, original, list(entries))
     assign(import_map, entries, arrays, original)
+    optimizers = assign_optimizers(import_map, model, entries, arrays, original)
     step = original_step(original) if import_map.reader == "torch" else 0
     model.step.assign(step)
     out.mkdir(parents=True, exist_ok=True)
@@ -282,6 +326,6 @@ def import_checkpoint(original, run_cfg, model_cfg):
     path = checkpointer.save(step)
     record = {"original": str(original), "source": import_map.source, "step": step,
               "tensors": {role: len(names) for role, names in entries.items()},
-              "note": "weights imported; optimizer state starts fresh"}
+              "optimizer_states": optimizers}
     (out / "imported.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     return {"out": str(out), "checkpoint": path, **record}

@@ -125,10 +125,20 @@ for _model in ("glis", "r_iterative", "r_separate"):
 # `tfgan-latent import`: the authors' state_dict files (<prefix>_gen.pt, _dis.pt, _r.pt). An
 # r_separate run takes G and D from --from_run, so only R's file is imported for it.
 _IMPORT_ROLES = {"glis": ("gen", "dis"), "r_iterative": ("gen", "dis", "r"), "r_separate": ("r",)}
+
+
+def _optimizer_states(model):
+    """torch RMSprop's ``square_avg`` (<prefix>_<role>_opt.pt) is TorchRMSprop's velocity."""
+    slots = {"square_avg": lambda optimizer, variable: optimizer.velocity(variable)}
+    return {role: (getattr(model, name, None), slots) for role, name in
+            (("gen", "g_optimizer"), ("dis", "d_optimizer"), ("r", "r_optimizer"))}
+
+
 for _model, _roles in _IMPORT_ROLES.items():
     importer.register_map(_model, importer.ImportMap(
         "torch",
         lambda model, roles=_roles: {role: names for role, names
                                      in checkpoint_map.model_entries(model).items() if role in roles},
         checkpoint_map.to_ours,
-        source="aleju/gan-error-avoidance @4aa0076 common/model.py state_dicts"))
+        source="aleju/gan-error-avoidance @4aa0076 common/model.py state_dicts",
+        optimizers=_optimizer_states))
