@@ -92,7 +92,7 @@ def invert_images(run_dir=None, *, saved_model=None, images=None, num=16, out, s
         raise ValueError(f"--search_lr must be > 0, got {learning_rate!r}.")
     if not isinstance(num, int) or num < 2:
         raise ValueError(f"--num must be an integer >= 2 (images to invert), got {num!r}.")
-    _check_start(start, start_k)
+    check_search_start(start, start_k)
     target = _run_target(run_dir) if run_dir else _saved_model_target(saved_model)
     if images is not None:
         x = np.load(images).astype(np.float32)[:num]
@@ -155,7 +155,8 @@ def invert_images(run_dir=None, *, saved_model=None, images=None, num=16, out, s
     return result
 
 
-def _check_start(start, start_k):
+def check_search_start(start, start_k):
+    """Raises ValueError naming ``--search_start`` / ``--search_k`` (``invert`` and ``sweep``)."""
     if start not in inversion.STARTS:
         raise ValueError(f"--search_start must be one of {', '.join(inversion.STARTS)}, got "
                          f"{start!r}.")

@@ -34,6 +34,7 @@ from tfgan_latent import inversion
 from tfgan_latent.data import image_sets
 from tfgan_latent.train import config as config_lib
 from tfgan_latent.train import registry, runner, samples
+from tfgan_latent.train.invert import check_search_start
 
 SWEEP_MODELS = ("wgan_gp_resize", "ae")
 CSV_FIELDS = ("model", "dataset", "dim_z", "image_set", "n_images", "mse_mean", "mse_std",
@@ -133,11 +134,7 @@ def sweep(run_template, overrides, *, dims, models=SWEEP_MODELS, sets=image_sets
     if projection not in inversion.PROJECTIONS:
         raise ValueError(f"--projection must be one of {', '.join(inversion.PROJECTIONS)}, got "
                          f"{projection!r}.")
-    if search_start not in inversion.STARTS:
-        raise ValueError(f"--search_start must be one of {', '.join(inversion.STARTS)}, got "
-                         f"{search_start!r}.")
-    if not isinstance(search_k, int) or search_k < 1:
-        raise ValueError(f"--search_k must be a positive integer, got {search_k!r}.")
+    check_search_start(search_start, search_k)
     if not isinstance(search_steps, int) or search_steps < 1:
         raise ValueError(f"--search_steps must be a positive integer, got {search_steps!r}.")
     if not search_lr > 0:
