@@ -88,7 +88,9 @@ class BEGAN(GAN):
         self.gamma, self.lambda_k, self.alpha = float(gamma), float(lambda_k), float(alpha)
         self.k_init, self.k_from = float(k_init), k_from
         self.recon_norm, self.constraint_norm = recon_norm, constraint_norm
-        self.k = keras.Variable(self.k_init, dtype="float32", trainable=False,
+        # k and the losses in the variables' dtype: float32, or float64 under a float64 policy
+        # (the parity tests against the authors' code); float32 under mixed precision.
+        self.k = keras.Variable(self.k_init, dtype=self.variable_dtype, trainable=False,
                                 aggregation="only_first_replica", name="k")
         self.latent_history = []  # (step, analysis.latent_pca(...)) from evaluation_extras
 
@@ -117,11 +119,12 @@ class BEGAN(GAN):
     # ---------------------------------------------------------------- training
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
+        real = ops.cast(real, self.variable_dtype)  # no-op in float32
         batch = ops.shape(real)[0]
-        z = self.sample_latent(batch)
+        z = ops.cast(self.sample_latent(batch), self.variable_dtype)
         logs = self._update(lambda: self.discriminator_losses(real, z), "d_loss",
                             self.discriminator_variables, self.d_optimizer)
-        z_g = z if self.reuse_latents else self.sample_latent(batch)
+        z_g = z if self.reuse_latents else ops.cast(self.sample_latent(batch), self.variable_dtype)
         logs.update(self._update(lambda: self.generator_losses(z_g), "g_loss",
                                  self.generator_variables, self.g_optimizer))
         if self.k_from == "post_update":
@@ -146,7 +149,8 @@ class BEGAN(GAN):
     # --------------------------------------------------------------- inference
     def encode(self, x):
         """One-shot z* = Enc(x) ([P] §3.2)."""
-        return self.discriminator.encoder(ops.convert_to_tensor(x, "float32"), training=False)
+        return self.discriminator.encoder(ops.convert_to_tensor(x, self.variable_dtype),
+                                          training=False)
 
     def generator_reconstruction(self, x):
         """G(Enc(x)): the generator's one-shot reconstruction ([P] §4.5, [C] ``test``)."""
@@ -154,7 +158,7 @@ class BEGAN(GAN):
 
     def decoder_reconstruction(self, x):
         """Dec(Enc(x)) = D(x), shown in D's output range (clipped for images)."""
-        out = self.discriminator(ops.convert_to_tensor(x, "float32"), training=False)
+        out = self.discriminator(ops.convert_to_tensor(x, self.variable_dtype), training=False)
         return ops.clip(out, -1.0, 1.0) if len(out.shape) == 4 else out
 
     @property

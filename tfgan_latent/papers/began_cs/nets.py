@@ -41,6 +41,12 @@ def _conv(filters, kernel=3, strides=1, activation="elu", name=None):
                          kernel_initializer="glorot_uniform", name=name)
 
 
+def _input(shape, name):
+    """A model input in the policy's variable dtype (float32; float64 under a float64 policy, so
+    that a functional model does not cast float64 inputs down to the default float32)."""
+    return keras.Input(shape, dtype=keras.config.dtype_policy().variable_dtype, name=name)
+
+
 def _check_variant(variant):
     if variant not in VARIANTS:
         raise ValueError(f"`variant` must be one of {VARIANTS}, got {variant!r}.")
@@ -51,7 +57,7 @@ def began_encoder(image_size, channels=3, width=128, latent_dim=64, variant="beg
     """Images [B, S, S, C] → code [B, latent_dim] (linear)."""
     _check_variant(variant)
     repeat = _repeat(image_size)
-    x = inputs = keras.Input((image_size, image_size, channels), name="images")
+    x = inputs = _input((image_size, image_size, channels), "images")
     x = _conv(width, name="conv0")(x)
     for i in range(repeat):
         c = width * (i + 1)
@@ -71,7 +77,7 @@ def began_decoder(latent_dim, image_size, channels=3, width=128, variant="began_
     """z [B, latent_dim] → images [B, S, S, C] (linear); the generator has this shape too."""
     _check_variant(variant)
     repeat = _repeat(image_size)
-    x = inputs = keras.Input((latent_dim,), name="z")
+    x = inputs = _input((latent_dim,), "z")
     x = layers.Dense(8 * 8 * width, kernel_initializer="glorot_uniform", name="dense")(x)
     x = layers.Reshape((8, 8, width))(x)
     for i in range(repeat):
@@ -91,7 +97,7 @@ def toy_initializer():
 
 
 def _mlp(input_dim, output_dim, units, hidden_layers, name, input_name):
-    x = inputs = keras.Input((input_dim,), name=input_name)
+    x = inputs = _input((input_dim,), input_name)
     for i in range(hidden_layers):
         x = layers.Dense(units, activation="relu", kernel_initializer=toy_initializer(),
                          name=f"dense{i}")(x)

@@ -1,0 +1,436 @@
+"""BEGAN-CS parity harness: the authors' TF1 code beside ours; writes the golden fixtures.
+
+``python -m parity.began_cs --original=PATH`` (PATH: a checkout of chang810249/BEGAN-CS, the
+commit ``a4ff342`` the research note read; run in the parity environment of ``parity/README.md``:
+tensorflow-cpu 2.21 + tf_slim, this package installed). Nothing of theirs is copied here: the
+harness imports their ``utils.py``, ``ops.py`` and ``BEGAN_CS.py`` from PATH and runs their own
+``BEGAN_CS.__init__``, ``build_model`` and ``train`` (their loop: D step, G step on the same z,
+k from losses recomputed with the updated nets; their ``Saver`` writes their checkpoints).
+
+Shims (all here, none in their files):
+
+* ``tensorflow`` → ``tf.compat.v1`` in graph mode; ``tf.contrib.slim`` and
+  ``tf.contrib.framework.get_variables`` → ``tf_slim``;
+* float64 (the ``_f64`` cases): their placeholders ``tf.placeholder(tf.float32, ...)`` become
+  float64 and their k (``tf.Variable(0., trainable=False)``) too, so every weight slim creates
+  follows the input's dtype; TF1's ``AdamOptimizer`` gets β1, β2, ε as numpy float64 (with
+  Python floats it makes float32 tensors and float32 β^t variables even for float64 weights:
+  a relative 1e-5 on the first steps); their learning rates stay float32 variables
+  (``tf.Variable(g_lr)``) as in their code and in Keras (``backend.floatx()``), so Adam casts
+  the same float32 1e-4 on both sides;
+* image I/O: ``scipy.misc``, ``skimage``, ``PIL`` and ``matplotlib`` are stubs; their CelebA
+  file list (``glob``) is a list of names of our uint8 images and ``get_celeba_image`` returns
+  ``u / 127.5 − 1`` of those (their ``transform``); ``save_images`` writes nothing;
+* their session is wrapped: the first run through it loads the initial weights (Glorot-uniform
+  kernels as slim's initializer draws them and N(0, 0.1) biases, from a numpy seed, float32
+  values, so the float32 and float64 cases start from the same point), and each of their runs
+  also fetches the losses it computes (L(x), L(G(z)), L_c, k), read back from their graph.
+
+Variants of their ``BEGAN_CS.py`` (a line replaced at import, asserted present once):
+``released`` (as published: L(v) = ‖v − D(v)‖_F / B, L_c = α·mean|Enc(G(z)) − z|),
+``recon_l1`` (their own commented-out ``reduce_mean(abs(out − x_))`` instead of the L2 line),
+``constraint_l2`` (L_c = α·mean_b ‖Enc(G(z)) − z‖₂, our ``constraint_norm="l2"``).
+
+Cases (``tests/fixtures/parity/began_cs/``): ``forward_f64`` (G(z), Enc(x), Dec(Enc(x)),
+Enc(G(z)), Dec(Enc(G(z))) and the losses at the initial weights); ``train_f64`` (6 steps of the
+released code); ``train_f64_recon_l1`` and ``train_f64_constraint_l2`` (5 steps each);
+``train_f32`` (6 steps of the released code in float32, ``meta["float32_drift"]`` = its max
+difference from the float64 run); ``checkpoint/``: the TF1 checkpoint their ``Saver`` wrote
+after the ``train_f32`` steps (for ``tfgan-latent import``).
+"""
+import argparse
+import contextlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import types
+from pathlib import Path
+
+import numpy as np
+
+from parity import fixtures
+from tfgan_latent.papers.began_cs import checkpoint_map
+
+PAPER = "began_cs"
+# small nets: their CelebA graph (64 px, 4 blocks, 8×8 bottleneck: fixed in their code) with
+# hidden_num 4 instead of 128, z_dim 8, batch 4
+SETTINGS = {"image_size": 64, "hidden_num": 4, "z_dim": 8, "batch_size": 4, "g_lr": 1e-4,
+            "d_lr": 1e-4, "gamma": 0.5, "lambda_k": 1e-3, "alpha": 0.1, "seed": 124}
+# k moves (L(G(z)) < γ·L(x) from the start, unclipped) with these; their γ = 0.5 keeps k at 0
+# over the first steps of these small nets
+K_ACTIVE = {"gamma": 1.5, "lambda_k": 5e-3}
+# case: (dtype, variant of their BEGAN_CS.py, steps, settings over SETTINGS)
+CASES = {"train_f64": ("float64", "released", 6, {}),
+         "train_f64_k": ("float64", "released", 6, K_ACTIVE),
+         "train_f64_recon_l1": ("float64", "recon_l1", 5, K_ACTIVE),
+         "train_f64_constraint_l2": ("float64", "constraint_l2", 5, K_ACTIVE),
+         "train_f32": ("float32", "released", 6, K_ACTIVE)}
+VARIANTS = {
+    "released": [],
+    "recon_l1": [("            #recon_error = tf.reduce_mean(tf.abs(out - x_))",
+                  "            recon_error = tf.reduce_mean(tf.abs(out - x_))"),
+                 ("            recon_error = tf.sqrt(2 * tf.nn.l2_loss(out - x_)) / self.batch_size",
+                  "            pass")],
+    "constraint_l2": [
+        ("self.latent_constraint = self.alpha * tf.reduce_mean(tf.abs(D_fake_code - self.z))",
+         "self.latent_constraint = self.alpha * tf.reduce_mean(tf.norm(D_fake_code - self.z, "
+         "axis=1))")],
+}
+
+
+def _stub(name, **attrs):
+    module = types.ModuleType(name)
+    module.__dict__.update(attrs)
+    return module
+
+
+def _no_image_io(*args, **kwargs):
+    raise RuntimeError("image I/O is stubbed out in the parity harness")
+
+
+def _tf_shim(dtype):
+    """``tensorflow`` as their code sees it: tf.compat.v1 + tf_slim, float32 inputs → ``dtype``."""
+    import tensorflow as tf
+    import tf_slim
+
+    v1 = tf.compat.v1
+    shim = _stub("tensorflow")
+    shim.__dict__.update({k: getattr(v1, k) for k in dir(v1) if not k.startswith("__")})
+    target = {"float32": v1.float32, "float64": v1.float64}[dtype]
+
+    def placeholder(dt, *args, **kwargs):
+        return v1.placeholder(target if dt == v1.float32 else dt, *args, **kwargs)
+
+    def variable(initial_value=None, *args, **kwargs):
+        if isinstance(initial_value, float) and kwargs.get("trainable") is False:  # their k
+            kwargs.setdefault("dtype", target)
+        return v1.Variable(initial_value, *args, **kwargs)
+
+    shim.placeholder, shim.Variable = placeholder, variable
+    if dtype == "float64":
+        # TF1's AdamOptimizer turns Python-float β1, β2, ε into float32 tensors and float32
+        # β-power variables even for float64 variables; numpy float64 ones keep them float64
+        def adam(learning_rate, beta1=0.9, beta2=0.999, epsilon=1e-8, **kwargs):
+            return v1.train.AdamOptimizer(learning_rate, np.float64(beta1), np.float64(beta2),
+                                          np.float64(epsilon), **kwargs)
+
+        shim.train = _stub("tensorflow.train", **{k: getattr(v1.train, k) for k in dir(v1.train)
+                                                  if not k.startswith("__")})
+        shim.train.AdamOptimizer = adam
+    shim.contrib = _stub("tensorflow.contrib", slim=tf_slim,
+                         framework=_stub("framework", get_variables=tf_slim.get_variables))
+    return shim
+
+
+def _load_original(original, dtype, variant):
+    """Their ``BEGAN_CS`` module (with ``variant``'s line replacements), importing their
+    ``utils`` and ``ops`` under the shims; ``sys.modules`` is restored afterwards."""
+    shim = _tf_shim(dtype)
+    misc = _stub("scipy.misc", imread=lambda path, **kw: np.zeros((218, 178, 3)),
+                 imsave=_no_image_io, imresize=_no_image_io)
+    stubs = {"tensorflow": shim, "tensorflow.contrib": shim.contrib,
+             "tensorflow.contrib.slim": shim.contrib.slim,
+             "scipy": _stub("scipy", misc=misc), "scipy.misc": misc,
+             "skimage": _stub("skimage"), "skimage.io": _stub("skimage.io"),
+             "PIL": _stub("PIL", Image=_stub("PIL.Image")), "PIL.Image": _stub("PIL.Image"),
+             "matplotlib": _stub("matplotlib"), "matplotlib.pyplot": _stub("matplotlib.pyplot")}
+    saved = {name: sys.modules.get(name) for name in list(stubs) + ["utils", "ops"]}
+    sys.modules.update(stubs)
+    try:
+        loaded = {}
+        for name in ("utils", "ops", "BEGAN_CS"):
+            source = (Path(original) / f"{name}.py").read_text()
+            if name == "BEGAN_CS":
+                for old, new in VARIANTS[variant]:
+                    if source.count(old) != 1:
+                        raise ValueError(f"variant {variant!r}: line {old!r} not found once in "
+                                         f"{original}/BEGAN_CS.py (another commit?)")
+                    source = source.replace(old, new)
+            module = types.ModuleType(name)
+            module.__file__ = str(Path(original) / f"{name}.py")
+            sys.modules[name] = module
+            exec(compile(source, module.__file__, "exec"), module.__dict__)
+            loaded[name] = module
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+    return loaded["BEGAN_CS"]
+
+
+def _initial_weights(shapes, seed):
+    """``{their name: float32 array}``: Glorot-uniform kernels (slim's ``xavier_initializer``
+    fans: kh·kw·in and kh·kw·out) and N(0, 0.1) biases (non-zero, so the bias map is tested)."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, shape in sorted(shapes.items()):
+        if name.endswith("/weights"):
+            receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+            limit = np.sqrt(6.0 / (receptive * (shape[-2] + shape[-1])))
+            out[name] = rng.uniform(-limit, limit, shape).astype(np.float32)
+        else:
+            out[name] = rng.normal(0.0, 0.1, shape).astype(np.float32)
+    return out
+
+
+def _images(steps, seed):
+    """uint8 images [steps·B, 64, 64, 3]: smooth random blobs plus noise (a CelebA stand-in)."""
+    rng = np.random.default_rng(seed)
+    n, size = steps * SETTINGS["batch_size"], SETTINGS["image_size"]
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    out = np.empty((n, size, size, 3))
+    for i in range(n):
+        cy, cx, r = rng.uniform(0.2, 0.8, 3)
+        blob = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (0.05 + 0.1 * r))
+        out[i] = blob[..., None] * rng.uniform(0, 255, 3) + rng.normal(0, 8, (size, size, 3))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _to_unit(images_u8):
+    """Their ``transform`` (``/127.5 − 1``) then their ``astype(np.float32)`` of the batch."""
+    return (images_u8 / 127.5 - 1.0).astype(np.float32)
+
+
+def _new_gan(module, sess, images_u8, workdir, steps, settings=None):
+    """Their ``BEGAN_CS`` built by their own ``__init__`` (data stubbed), then made small."""
+    b = SETTINGS["batch_size"]
+    names = [f"img_{i:05d}.jpg" for i in range(steps * b)]
+    module.glob = lambda pattern: list(names)
+    module.get_celeba_image = lambda path, **kw: images_u8[names.index(path)] / 127.5 - 1.0
+    module.save_images = lambda *args, **kwargs: None
+    gan = module.BEGAN_CS(sess, epoch=1, batch_size=b, z_dim=SETTINGS["z_dim"],
+                          dataset_name="celebA", checkpoint_dir=str(workdir / "checkpoint"),
+                          g_lr=SETTINGS["g_lr"], d_lr=SETTINGS["d_lr"],
+                          result_dir=str(workdir / "results"), log_dir=str(workdir / "logs"))
+    gan.hidden_num = SETTINGS["hidden_num"]
+    settings = {**SETTINGS, **(settings or {})}
+    gan.gamma, gan.lamda, gan.alpha = settings["gamma"], settings["lambda_k"], settings["alpha"]
+    return gan
+
+
+def _loss_tensors(gan):
+    """Their L(x), L(G(z)), L_c, D total loss and k, read from their graph."""
+    d_real_err = gan.d_loss.op.inputs[0]  # d_loss = D_real_err − k·D_fake_err
+    return {"loss_real": d_real_err, "loss_fake": gan.g_loss, "constraint": gan.latent_constraint,
+            "d_loss": gan.d_total_loss, "k": gan.k, "convergence": gan.M}
+
+
+def _weights(sess, tf1):
+    return {v.op.name: sess.run(v) for v in tf1.global_variables()}
+
+
+def _load_weights(sess, tf1, values):
+    for var in tf1.global_variables():
+        if var.op.name in values:
+            var.load(values[var.op.name], sess)
+
+
+def _session_interface():
+    from tensorflow.python.client import session
+
+    return session.SessionInterface
+
+
+class _RecordingSession(_session_interface()):
+    """Their session, plus: initial weights before their first run through it, and the losses
+    of each training run (the fetched values of the same run, so pre-update for D and G)."""
+
+    def __init__(self, sess, tf1, init):
+        self._sess, self._tf1, self._init, self.gan = sess, tf1, init, None
+        self.steps = []
+
+    @property
+    def graph(self):
+        return self._sess.graph
+
+    @property
+    def sess_str(self):
+        return self._sess.sess_str
+
+    def __getattr__(self, name):
+        return getattr(self._sess, name)
+
+    def run(self, fetches, feed_dict=None, **kwargs):
+        gan = self.gan
+        if self._init is not None:
+            _load_weights(self._sess, self._tf1, self._init)
+            self._init = None
+        if not isinstance(fetches, list) or not fetches or gan is None:
+            return self._sess.run(fetches, feed_dict, **kwargs)
+        losses = _loss_tensors(gan)
+        if fetches[0] is gan.d_optim:
+            names = ("loss_real", "loss_fake", "constraint", "d_loss", "k")
+            out = self._sess.run(fetches + [losses[n] for n in names], feed_dict, **kwargs)
+            feeds = {"images": feed_dict[gan.inputs], "z": feed_dict[gan.z]}
+            self.steps.append({"d": dict(zip(names, out[len(fetches):])), **feeds})
+            return out[:len(fetches)]
+        if fetches[0] is gan.g_optim:
+            out = self._sess.run(fetches, feed_dict, **kwargs)
+            assert np.array_equal(feed_dict[gan.z], self.steps[-1]["z"])  # their one batch_z
+            self.steps[-1]["g_loss"] = out[2]
+            return out
+        if fetches[0] is gan.update_k:
+            names = ("loss_real", "loss_fake", "convergence")
+            out = self._sess.run(fetches + [losses[n] for n in names], feed_dict, **kwargs)
+            post = dict(zip(names, out[len(fetches):]))
+            post["k"] = self._sess.run(gan.k)  # after the update (their fetched k is racy)
+            self.steps[-1]["post"] = post
+            return out[:len(fetches)]
+        return self._sess.run(fetches, feed_dict, **kwargs)
+
+
+def run_training(original, dtype, variant, steps, workdir, init=None, settings=None):
+    """Their ``train()`` for ``steps`` steps (one epoch of ``steps`` batches) from ``init``.
+
+    Returns (initial weights, per-step records, weights after, checkpoint prefix)."""
+    module = _load_original(original, dtype, variant)
+    import tensorflow as tf
+
+    tf1 = tf.compat.v1
+    images = _images(steps, SETTINGS["seed"])
+    with tf1.Graph().as_default(), tf1.Session() as raw:
+        tf1.set_random_seed(SETTINGS["seed"])  # main.py's seeds
+        np.random.seed(SETTINGS["seed"])
+        sess = _RecordingSession(raw, tf1, None)
+        gan = _new_gan(module, sess, images, workdir, steps, settings)
+        gan.build_model()
+        if init is None:
+            init = _initial_weights({v.op.name: v.shape.as_list() for v in tf1.trainable_variables()
+                                     if checkpoint_map.our_path(v.op.name) not in (None, "k")},
+                                    SETTINGS["seed"])
+        sess._init, sess.gan = init, gan
+        with raw.as_default():
+            gan.train()
+        after = _weights(raw, tf1)
+    prefix = sorted((workdir / "checkpoint").rglob("*.index"), key=os.path.getmtime)[-1]
+    return init, images, sess.steps, after, str(prefix)[:-len(".index")]
+
+
+def run_forward(original, init):
+    """Their test-time tensors at ``init`` on one batch and z (float64)."""
+    module = _load_original(original, "float64", "released")
+    import tensorflow as tf
+
+    tf1 = tf.compat.v1
+    images = _images(1, SETTINGS["seed"] + 1)
+    z = np.random.default_rng(SETTINGS["seed"] + 1).uniform(
+        -1, 1, (SETTINGS["batch_size"], SETTINGS["z_dim"])).astype(np.float32)
+    with tempfile.TemporaryDirectory() as tmp, tf1.Graph().as_default(), tf1.Session() as sess:
+        gan = _new_gan(module, sess, images, Path(tmp), 1)
+        gan.build_model()
+        sess.run(tf1.global_variables_initializer())
+        _load_weights(sess, tf1, init)
+        tensors = {"g": gan.fake_images, "enc_x": gan.x_code, "dec_enc_x": gan.AE_img,
+                   "enc_g": gan.fake_code, "dec_enc_g": gan.AE_fake_images,
+                   **{k: v for k, v in _loss_tensors(gan).items() if k != "k"}}
+        out = sess.run(tensors, {gan.inputs: _to_unit(images), gan.z: z})
+    return images, z, out
+
+
+def _ours(weights):
+    """``{our path: array}`` of their net weights and k (the map under test)."""
+    out = {}
+    for name, value in weights.items():
+        path = checkpoint_map.our_path(name)
+        if path is not None:
+            out[path] = value
+    return out
+
+
+def _step_arrays(steps):
+    arrays = {}
+    for t, step in enumerate(steps):
+        arrays[f"draw/z_step{t}"] = step["z"]
+        for key, value in step["d"].items():
+            arrays[f"loss/d_{key}_step{t}"] = value
+        arrays[f"loss/g_loss_step{t}"] = step["g_loss"]
+        for key, value in step["post"].items():
+            arrays[f"loss/post_{key}_step{t}"] = value
+    return arrays
+
+
+def _max_diff(a, b, relative=False, only=""):
+    """max |a − b| over the common names containing ``only`` (relative: over max(|b|, 1e-12))."""
+    out = 0.0
+    for key in sorted(set(a) & set(b)):
+        if only in key:
+            x, y = np.asarray(a[key], np.float64), np.asarray(b[key], np.float64)
+            diff = np.abs(x - y) / (np.maximum(np.abs(y), 1e-12) if relative else 1.0)
+            out = max(out, float(np.max(diff)))
+    return out
+
+
+def _meta(original, dtype, variant, steps, settings=None, **extra):
+    commit = subprocess.run(["git", "-C", original, "rev-parse", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown (not a git checkout)"
+    import tensorflow as tf
+    import tf_slim
+
+    return {"original": "chang810249/BEGAN-CS", "original_commit": commit, "dtype": dtype,
+            "variant": variant, "steps": steps,
+            "settings": {**SETTINGS, **(settings or {})},
+            "tensorflow": tf.__version__, "tf_slim": getattr(tf_slim, "__version__", "?"),
+            "cpu": platform.processor() or platform.machine(),
+            "images": "input/images_u8 → (u / 127.5 − 1).astype(float32) per their transform",
+            **extra}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--original", required=True,
+                        help="a checkout of chang810249/BEGAN-CS (never downloaded here)")
+    args = parser.parse_args(argv)
+    if not (Path(args.original) / "BEGAN_CS.py").is_file():
+        parser.error(f"--original={args.original}: no BEGAN_CS.py there")
+    import tensorflow as tf
+
+    tf.compat.v1.disable_eager_execution()
+    folder = fixtures.ROOT / PAPER
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        runs = {}
+        for case, (dtype, variant, steps, settings) in CASES.items():
+            init = runs["train_f64"][0] if runs else None
+            runs[case] = run_training(args.original, dtype, variant, steps, tmp / case, init,
+                                      settings)
+        init = runs["train_f64"][0]
+        for case, (_, images, steps, after, prefix) in runs.items():
+            dtype, variant, _, settings = CASES[case]
+            arrays = {**_step_arrays(steps), **{f"after/{k}": v for k, v in _ours(after).items()}}
+            extra = {"shared": "input/images_u8 and init/* are train_f64's (same images, seed)"}
+            if case == "train_f64":
+                arrays.update({"input/images_u8": images,
+                               **{f"init/{k}": v for k, v in _ours(init).items()}})
+                extra = {}
+            if dtype == "float32":
+                ref = runs["train_f64_k"]
+                extra["float32_drift"] = {
+                    "reference": "train_f64_k (the same case in float64)",
+                    "losses_rel": _max_diff(_step_arrays(steps), _step_arrays(ref[2]), True),
+                    "k": _max_diff(_step_arrays(steps), _step_arrays(ref[2]), only="_k_"),
+                    "weights_after": _max_diff(_ours(after), _ours(ref[3]))}
+                ckpt = folder / "checkpoint"
+                shutil.rmtree(ckpt, ignore_errors=True)
+                ckpt.mkdir(parents=True)
+                for suffix in (".index", ".data-00000-of-00001"):  # not the graph's .meta
+                    shutil.copy(prefix + suffix, ckpt / f"BEGAN_CS.model{suffix}")
+            path = fixtures.write(PAPER, case, arrays, _meta(args.original, dtype, variant,
+                                                             len(steps), settings, **extra))
+            print(f"{path.name}: {len(steps)} steps, {dtype}, {os.path.getsize(path)} bytes",
+                  extra or "")
+        images, z, out = run_forward(args.original, init)
+        arrays = {"input/images_u8": images, "input/z": z,
+                  **{f"init/{k}": v for k, v in _ours(init).items()},
+                  **{f"out/{k}": v for k, v in out.items()}}
+        path = fixtures.write(PAPER, "forward_f64", arrays,
+                              _meta(args.original, "float64", "released", 0))
+        print(f"{path.name}: forward, float64, {os.path.getsize(path)} bytes")
+
+
+if __name__ == "__main__":
+    main()
