@@ -15,6 +15,7 @@ Targets (issue 30): forward ≤ 1e-10 and steps ≤ 1e-8 in float64, relative to
 import contextlib
 
 import keras
+import pytest
 import numpy as np
 import tensorflow as tf
 
@@ -235,3 +236,43 @@ class CheckpointTest(tf.test.TestCase):
             path = checkpoint_map.our_path(name)
             self.assertEqual(checkpoint_map.their_name(path), name)
             np.testing.assert_array_equal(reader.get_tensor(name), after[path], err_msg=name)
+
+
+def test_import_their_checkpoint(tmp_path):
+    """``tfgan-latent import`` of their Saver checkpoint (after ``train_f32``'s 6 steps): the
+    restored run holds their weights, k, both Adam states and step 6, and resumes."""
+    from tests.helpers import tiny_run
+    from tfgan_latent.train import importer, runner
+
+    arrays, meta = fixtures.read(PAPER, "train_f32")
+    s = meta["settings"]
+    run_cfg = tiny_run(tmp_path, model="began_cs", dataset="shapes", image_size=64, steps=7,
+                       batch_size=4, checkpoint_every=1, sample_every=7, log_every=1)
+    model_cfg = runner.resolve_model_config(run_cfg, {
+        "width": s["hidden_num"], "latent_dim": s["z_dim"], "gamma": s["gamma"],
+        "lambda_k": s["lambda_k"]})
+    result = importer.import_checkpoint(fixtures.ROOT / PAPER / "checkpoint" / "BEGAN_CS.model",
+                                        run_cfg, model_cfg)
+    assert result["step"] == 6 and result["optimizer_states"] == ["discriminator", "generator"]
+    assert result["ignored"] == {"": ["beta2_power", "beta2_power_1", "d_lr", "g_lr"]}
+    _, _, gan, _, restored = runner.restore_latest(run_cfg, model_cfg,
+                                                   tmp_path / "run" / "checkpoints")
+    assert restored and int(gan.step.numpy()) == 6
+    variables = checkpoint_map.model_variables(gan)
+    for path, value in fixtures.prefixed(arrays, "after").items():
+        np.testing.assert_array_equal(variables[path].numpy(), value, err_msg=path)
+    assert int(gan.d_optimizer.iterations.numpy()) == int(gan.g_optimizer.iterations.numpy()) == 6
+    out = runner.train(run_cfg, model_cfg)  # resume: step 6 -> 7
+    assert out["step"] == 7
+
+
+def test_import_errors_name_the_tensors(tmp_path):
+    from tests.helpers import tiny_run
+    from tfgan_latent.train import importer, runner
+
+    run_cfg = tiny_run(tmp_path, model="began_cs", dataset="shapes", image_size=64)
+    model_cfg = runner.resolve_model_config(run_cfg, {"width": 4, "latent_dim": 16})
+    with pytest.raises(ValueError, match=r"discriminator/fully_connected/weights has shape "
+                                         r"\(1024, 8\), which does not fit code/kernel \(1024, 16\)"):
+        importer.import_checkpoint(fixtures.ROOT / PAPER / "checkpoint" / "BEGAN_CS.model",
+                                   run_cfg, model_cfg)

@@ -18,8 +18,8 @@ checkpoints hold each optimizer's Adam slots (``<variable>/Adam``: m, ``<variabl
 v), its ``beta1_power`` / ``beta2_power`` (β^t; the D optimizer's are created first, the G
 optimizer's get ``_1``) and the learning rates ``d_lr`` / ``g_lr`` (``optimizer_name``).
 """
+import dataclasses
 import re
-import types
 
 import numpy as np
 
@@ -119,17 +119,60 @@ def checkpoint_entries(model):
     return {their_name(path): var for path, var in model_variables(model).items()}
 
 
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One of their tensors for ``train.importer``: our variable (a weight, k, an Adam slot or
+    an optimizer's ``iterations``), and for β1^t the β1 that gives the step count."""
+
+    variable: object
+    path: str = ""
+    optimizer: str = ""
+    beta: float = 0.0
+
+
+def adam_steps(power, beta_1):
+    """Updates a TF1 ``AdamOptimizer`` has made: its ``beta1_power`` is β1^(t+1)."""
+    t = np.log(float(power)) / np.log(beta_1) - 1
+    if abs(t - round(t)) > 1e-3 or round(t) < 0:
+        raise ValueError(f"beta1_power {float(power)} is not a power of β1 = {beta_1} "
+                         "(--beta_1 differs from the run that wrote it?)")
+    return int(round(t))
+
+
 def import_entries(model):
-    """``{"": {their name: entry}}`` for ``train.importer`` (one TF1 checkpoint, one role)."""
-    return {"": {name: types.SimpleNamespace(variable=var)
-                 for name, var in checkpoint_entries(model).items()}}
+    """``{"": {their name: Entry}}`` for ``train.importer`` (one TF1 checkpoint): the nets, k,
+    and both optimizers' Adam slots and steps (resume continues their run exactly)."""
+    entries = {name: Entry(var, our_path(name)) for name, var in checkpoint_entries(model).items()}
+    for net, optimizer, variables in (
+            ("discriminator", model.d_optimizer, model.discriminator_variables),
+            ("generator", model.g_optimizer, model.generator_variables)):
+        mine = {id(v) for v in variables}
+        for name, entry in list(entries.items()):
+            if id(entry.variable) in mine:
+                index = optimizer._get_variable_index(entry.variable)
+                entries[f"{name}/Adam"] = Entry(optimizer._momentums[index], entry.path, net)
+                entries[f"{name}/Adam_1"] = Entry(optimizer._velocities[index], entry.path, net)
+        entries[OPTIMIZERS[net][1]] = Entry(optimizer.iterations, f"{net} Adam step", net,
+                                            float(optimizer.beta_1))
+    return {"": entries}
 
 
 def to_ours(entry, array):
-    """Their array in our layout: the same (slim's and Keras's layouts agree)."""
+    """Their array in our layout: the same (slim's and Keras's layouts agree); β1^(t+1) → t."""
+    if entry.beta:
+        return np.asarray(adam_steps(array, entry.beta), np.int64)
     return np.asarray(array)
 
 
-def is_optimizer_state(their_name):
-    """Their Adam slots, β powers and learning rates (import starts the optimizers fresh)."""
-    return optimizer_name(their_name) is not None
+def is_ignored(their_name, model=None):
+    """Their learning rates (ours come from the flags) and β2^t (implied by β1^t's step)."""
+    return their_name in {n for names in OPTIMIZERS.values() for n in (names[0], names[2])}
+
+
+def import_step(model, arrays, saver_step):
+    """The run's step: their D optimizer's Adam steps (their ``Saver`` counter starts at 1)."""
+    name = OPTIMIZERS["discriminator"][1]
+    if name not in arrays:
+        raise ValueError(f"the checkpoint has no {name} (their D's Adam step): not a Saver "
+                         "checkpoint of BEGAN_CS.py")
+    return adam_steps(arrays[name], float(model.d_optimizer.beta_1))

@@ -56,8 +56,10 @@ _CODE = {"recon_norm": "l2_batch", "constraint_norm": "l1_mean", "k_from": "post
 for _model, _alpha in (("began", 0.0), ("began_cs", 0.1)):
     presets.register_preset(_model, "authors_code", {**_CODE, "alpha": _alpha}, kind="images",
                             source="chang810249/BEGAN-CS @a4ff342 BEGAN_CS.py, train.sh")
-    # `tfgan-latent import`: their TF1 Saver checkpoint (nets and k; Adam state starts fresh)
+    # `tfgan-latent import`: their TF1 Saver checkpoint (nets, k, both Adam states and steps)
     importer.register_map(_model, importer.ImportMap(
         "tf1", checkpoint_map.import_entries, checkpoint_map.to_ours,
-        source="chang810249/BEGAN-CS @a4ff342 BEGAN_CS.py (tf.contrib.slim names)",
-        ignore=checkpoint_map.is_optimizer_state))
+        source="chang810249/BEGAN-CS @a4ff342 BEGAN_CS.py Saver checkpoints",
+        ignore=checkpoint_map.is_ignored, step=checkpoint_map.import_step,
+        hint="--width (their hidden_num), --latent_dim (z_dim), --image_size=64, "
+             "--variant=began_cs"))
