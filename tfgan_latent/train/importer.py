@@ -16,13 +16,22 @@ Readers (no torch, no TF1 graph):
   <= 1.5, as the 2017 LIS code wrote: pickles followed by the raw storages). ``data.pkl`` is
   read by a restricted unpickler that only rebuilds dicts and tensors (as numpy arrays);
   anything else in the pickle is refused.
-* ``tf1``: a TF1 ``Saver`` checkpoint prefix, read with ``tf.train.load_checkpoint``.
+* ``tf1``: a TF1 ``Saver`` checkpoint prefix (or its folder), read with
+  ``tf.train.load_checkpoint``.
+
+A map's entries name their tensors; an entry's ``variable`` is ours, or None for a tensor of
+theirs that has no variable of ours but is required and used by another entry (its ``shape``
+is then checked; e.g. RFGAN's G biases before batch norm, folded into the moving means). An
+entry may list ``needs``: names of other tensors of the same role that ``to_ours`` takes after
+the array, and ``optimizer``: the name of the optimizer whose state it fills (tf1 maps: their
+slots and step counters are entries; ``imported.json`` lists those optimizers). A staged model (growing) imports into its first stage.
 """
 import collections
 import dataclasses
 import io
 import json
 import pickle
+import re
 import zipfile
 from pathlib import Path
 
@@ -39,16 +48,24 @@ class ImportMap:
         reader: ``"torch"`` (one ``<prefix>_<role>.pt`` state_dict per role) or ``"tf1"``
             (one checkpoint; use the single role ``""``).
         entries: ``fn(our built model) -> {role: {their name: entry}}``; an entry has
-            ``.variable`` (our ``keras.Variable``).
-        to_ours: ``fn(entry, array) -> array`` in our variable's layout.
+            ``.variable`` (our ``keras.Variable``, or None: module docstring) and optionally
+            ``.needs`` (their names passed to ``to_ours`` after the array) and ``.shape``.
+        to_ours: ``fn(entry, array, *needed arrays) -> array`` in our variable's layout.
         source: the original code the map follows (for ``imported.json``).
-        ignore: ``fn(their name) -> bool`` for tensors that have no place in ours on purpose
-            (optimizer slots, counters).
+        ignore: ``fn(their name, our model) -> bool`` for tensors that have no place in ours on
+            purpose (optimizer slots, counters, nets the model does not have); they are listed
+            in ``imported.json``.
         optimizers: torch only, optional: ``fn(our model) -> {role: (optimizer, {their slot:
             fn(optimizer, variable) -> our slot variable})}``; the optimizer state in
             ``<prefix>_<role>_opt.pt`` (parameters in ``state_dict`` order) is then imported
             too, in the layout of the parameter it belongs to, and the optimizer's
             ``iterations`` set to their ``step``.
+        step: tf1 only, optional: ``fn(our model, {name: array}, saver step) -> int``, the
+            run's step; default: the ``Saver``'s global step (the ``-N`` of the checkpoint's
+            name), which is what each code counts in its own way.
+        run_files: write the model's run files (``write_run_files``, e.g. a DAE's
+            ``encoder.keras`` that ``--encoder_from`` reads) into the new folder.
+        hint: the flags to check when a tensor's shape does not fit (error messages).
     """
 
     reader: str
@@ -57,6 +74,9 @@ class ImportMap:
     source: str
     ignore: object = None
     optimizers: object = None
+    step: object = None
+    run_files: bool = False
+    hint: str = "--latent_dim, --nfeature, --image_size, modules"
 
 
 def register_map(model, import_map):
@@ -181,10 +201,33 @@ def read_torch(path):
     return _resolve(obj)
 
 
+def tf1_prefix(original):
+    """The checkpoint prefix of ``original``: itself, or for a folder the checkpoint its
+    ``checkpoint`` state file names, looked up in that folder (a ``Saver`` writes absolute
+    paths there, which break once the folder is moved or copied)."""
+    path = Path(original)
+    if not path.is_dir():
+        return str(original)
+    state = path / "checkpoint"
+    names = re.findall(r'^model_checkpoint_path:\s*"(.*)"\s*$',
+                       state.read_text() if state.is_file() else "", re.M)
+    if not names:
+        raise ValueError(f"--original={original}: a folder without a 'checkpoint' state file "
+                         "naming its checkpoint; pass the checkpoint prefix itself.")
+    return str(path / Path(names[-1]).name)
+
+
+def saver_step(prefix):
+    """The global step a TF1 ``Saver`` appended to the checkpoint's name (``model-N``), else 0."""
+    match = re.search(r"-(\d+)$", Path(str(prefix)).name)
+    return int(match.group(1)) if match else 0
+
+
 def read_tf1(prefix):
     """``{variable name: array}`` of a TF1 ``Saver`` checkpoint (no graph needed)."""
     import tensorflow as tf
 
+    prefix = tf1_prefix(prefix)
     try:
         reader = tf.train.load_checkpoint(str(prefix))
     except Exception as e:
@@ -212,12 +255,33 @@ def read_original(import_map, original, roles):
     return out
 
 
-def assign(import_map, entries, arrays, original):
-    """Checks names and shapes of every role, then assigns; errors name every bad tensor."""
+def ignored(import_map, arrays, model):
+    """Their tensor names the map leaves out on purpose, ``{role: sorted names}``."""
+    if not import_map.ignore:
+        return {}
+    return {role: sorted(k for k in names if import_map.ignore(k, model))
+            for role, names in arrays.items()}
+
+
+def _converted(import_map, entry, name, theirs):
+    """``to_ours`` of one tensor (with the tensors it needs), None when it does not convert."""
+    needs = [theirs[n] for n in getattr(entry, "needs", ()) if n in theirs]
+    if len(needs) != len(getattr(entry, "needs", ())):
+        return None
+    try:
+        return np.asarray(import_map.to_ours(entry, theirs[name], *needs))
+    except ValueError:
+        return None
+
+
+def assign(import_map, entries, arrays, original, skip=None):
+    """Checks names and shapes of every role, then assigns; errors name every bad tensor.
+
+    ``skip``: ``{role: names}`` to leave out (``ignored``)."""
     problems = []
+    skip = skip or {}
     for role, names in entries.items():
-        theirs = {k: v for k, v in arrays.get(role, {}).items()
-                  if not (import_map.ignore and import_map.ignore(k))}
+        theirs = {k: v for k, v in arrays.get(role, {}).items() if k not in skip.get(role, ())}
         where = f"{original}_{role}.pt" if role else str(original)
         unknown = sorted(set(theirs) - set(names))
         missing = sorted(set(names) - set(theirs))
@@ -228,21 +292,22 @@ def assign(import_map, entries, arrays, original):
                             f"{', '.join(missing)}")
         for name in sorted(set(theirs) & set(names)):
             entry = names[name]
-            try:
-                value = import_map.to_ours(entry, theirs[name])
-            except ValueError:
-                value = None
-            want = tuple(entry.variable.shape)
+            value = _converted(import_map, entry, name, theirs)
+            if entry.variable is None:
+                want, ours = tuple(entry.shape), getattr(entry, "path", "the map")
+            else:
+                want, ours = tuple(entry.variable.shape), entry.variable.path
             if value is None or tuple(value.shape) != want:
                 problems.append(f"{where}: {name} has shape {tuple(theirs[name].shape)}, which "
-                                f"does not fit {entry.variable.path} {want} (check the model "
-                                "flags: --latent_dim, --nfeature, --image_size, modules)")
+                                f"does not fit {ours} {want} (check the model flags: "
+                                f"{import_map.hint})")
     if problems:
         raise ValueError("cannot import: " + "; ".join(problems) + ".")
     for role, names in entries.items():
         for name, entry in names.items():
-            entry.variable.assign(import_map.to_ours(entry, arrays[role][name]).astype(
-                entry.variable.dtype))
+            if entry.variable is not None:
+                value = _converted(import_map, entry, name, arrays[role])
+                entry.variable.assign(value.astype(entry.variable.dtype))
 
 
 def assign_optimizers(import_map, model, entries, arrays, original):
@@ -311,21 +376,40 @@ def import_checkpoint(original, run_cfg, model_cfg):
     if out.exists() and any(out.iterdir()):
         raise ValueError(f"--out={out} is not empty; import writes a new run folder.")
     keras.utils.set_random_seed(run_cfg.seed)
-    model = registry.get_model_spec(run_cfg.model).build(run_cfg, model_cfg)
+    stages = registry.model_stages(run_cfg, model_cfg)
+    model = stages[0].build(None)  # a staged model (growing): its first stage
     entries = import_map.entries(model)
     arrays = read_original(import_map, original, list(entries))
-    assign(import_map, entries, arrays, original)
+    skipped = ignored(import_map, arrays, model)
+    assign(import_map, entries, arrays, original, skipped)
     optimizers = assign_optimizers(import_map, model, entries, arrays, original)
-    step = original_step(original) if import_map.reader == "torch" else 0
+    if import_map.reader == "tf1":
+        optimizers = sorted({getattr(e, "optimizer", "") for names in entries.values()
+                             for e in names.values()} - {""})
+    if import_map.reader == "torch":
+        step = original_step(original)
+    elif import_map.step is not None:
+        step = int(import_map.step(model, arrays[""], saver_step(tf1_prefix(original))))
+    else:
+        step = saver_step(tf1_prefix(original))
+    if len(stages) > 1 and step > stages[0].end_step:
+        raise ValueError(f"--original={original} is at step {step}, past the end of stage "
+                         f"{stages[0].name} (step {stages[0].end_step}) of this run's plan; "
+                         "set --steps (or the schedule) so the imported stage has not ended.")
     model.step.assign(step)
     out.mkdir(parents=True, exist_ok=True)
     config_lib.write_config(out / "config.json", run_cfg, model_cfg)
     fixed = registry.get_model_spec(run_cfg.model).resume_fixed(model_cfg)
-    checkpointer = Checkpointer(model, out / "checkpoints", run_cfg.keep_checkpoints,
+    checkpointer = Checkpointer(model, runner.stage_dirs(out / "checkpoints", stages)[0],
+                                run_cfg.keep_checkpoints,
                                 **runner.checkpoint_settings(run_cfg, model_cfg, fixed))
     path = checkpointer.save(step)
     record = {"original": str(original), "source": import_map.source, "step": step,
-              "tensors": {role: len(names) for role, names in entries.items()},
-              "optimizer_states": optimizers}
+              "tensors": {role: sum(e.variable is not None for e in names.values())
+                          for role, names in entries.items()},
+              "optimizer_states": optimizers,
+              "ignored": {role: names for role, names in skipped.items() if names}}
+    if import_map.run_files:
+        record["files"] = model.write_run_files(out)
     (out / "imported.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     return {"out": str(out), "checkpoint": path, **record}

@@ -1,20 +1,22 @@
 """Registers ``mlp_growing`` (§7.1) and the five CNN models ``bgan`` .. ``clggan`` (§6.2).
 
 A CNN model is a staged run: one runner stage per cycle, each a ``GrowingGAN`` on that
-cycle's nets grown from the previous cycle's trained ones, with new optimizers.
+cycle's nets grown from the previous cycle's trained ones, with new optimizers. ``bgan`` and
+``clggan`` also import the authors' cycle-1 checkpoints (``tfgan-latent import``).
 """
+import dataclasses
 import warnings
 
 import keras
 
 from tfgan_latent import data, optimizers
-from tfgan_latent.papers.growing import cnn
+from tfgan_latent.papers.growing import checkpoint_map, cnn
 from tfgan_latent.papers.growing.config import GrowingCNNConfig, MLPGrowingConfig
 from tfgan_latent.papers.growing.models import CycleSteps, GrowingGAN, cycle_schedule
 from tfgan_latent.papers.growing.mlp import (
     MLPGrowingGAN, swiss_roll_discriminator, swiss_roll_generator,
 )
-from tfgan_latent.train import presets, registry
+from tfgan_latent.train import importer, presets, registry
 
 
 def rmsprop(cfg):
@@ -161,3 +163,43 @@ presets.register_preset(
     "mlp_growing", "authors_code", {"rmsprop_initial_accumulator": 1.0},
     source="eriksandstroem/Latent-Space-Growing-of-GANs @08b12dc, Swiss_roll/gan/gan.py "
            "(tf.train.RMSPropOptimizer: accumulator starts at 1; growing.md A6)")
+
+# `tfgan-latent import`: a Saver checkpoint of the authors' first cycle (bGAN: the only one;
+# clgGAN: cycle 1) into the first stage of a run. Their Saver is made before their optimizers
+# (subGAN.build_model), so it holds the nets only: Adam starts fresh, as it does in their
+# every cycle. Names: papers/growing/checkpoint_map.py (layouts equal Keras's).
+
+
+@dataclasses.dataclass(frozen=True)
+class _Entry:
+    variable: object
+
+
+def import_entries(gan):
+    """``{"": {their name: entry}}`` of the first cycle's nets; every trainable variable of
+    ours must have a name of theirs (else the error names ours)."""
+    nets = {"generator": gan.generator, "discriminator": gan.discriminator}
+    entries = {name: _Entry(getattr(nets[name.split("/")[0]].get_layer(layer), weight))
+               for name, (layer, weight) in checkpoint_map.tf1_name_map(gan.arch).items()}
+    mapped = {id(e.variable) for e in entries.values()}
+    left = [v.path for net in nets.values() for v in net.trainable_weights if id(v) not in mapped]
+    if left:
+        raise ValueError(f"our variables {', '.join(left)} have no tensor in the authors' "
+                         f"{gan.arch.model} checkpoint map")
+    return {"": entries}
+
+
+def import_step(gan, arrays, saver_step):
+    """Their subGAN.train saves ``model-<counter>`` after its step ``counter`` (counted from 0,
+    ``if np.mod(counter, 5000) == 0: self.save(counter)`` before ``counter += 1``): the weights
+    after counter + 1 steps."""
+    return saver_step + 1
+
+
+for _name in checkpoint_map.MAPPED_MODELS:
+    importer.register_map(_name, importer.ImportMap(
+        "tf1", import_entries, lambda entry, array: array,
+        source=f"eriksandstroem/Latent-Space-Growing-of-GANs @08b12dc, celebA/"
+               f"{dict(bgan='bGAN', clggan='clgGAN')[_name]}/code Saver checkpoints (cycle 1)",
+        ignore=lambda name, model: checkpoint_map.is_optimizer_state(name), step=import_step,
+        hint="--preset=authors_code, --latent_dim, --top, --image_size"))
