@@ -170,10 +170,42 @@ def test_clggan_cycles_transfer_fades_and_steps(clggan):
             check_forward(g2, d2, arrays, f"c2_{tag}", arrays["c2_draw/z0"],
                           arrays["c2_draw/real0"])
         set_fade(g2, d2, 0.0, 0.0, 0.0)
-        # Known gap (parity/README.md): from the third fading step (p = 1/2) the D update
-        # departs from theirs (G loss 1.5e-7 off at step 3, D loss 1.3e-3 at step 4); the first
-        # two fading steps (p = 0, 1/4) match.
-        train(g2, d2, arch2, arrays, "c2_draw", "c2_loss", 2, fade_steps=4)
+        # their 5 fading steps, p = 0, 1/4, 1/2, 3/4, 1 (α = β = p, τ = p / 2): our schedule
+        # with fade_steps = 4 runs step i at p = i / 4, as the fixture's fades
+        gan, logs = train(g2, d2, arch2, arrays, "c2_draw", "c2_loss", meta["steps"][1],
+                          fade_steps=4)
+        np.testing.assert_array_equal([log["fade"] for log in logs], arrays["c2_fades"][:, 0])
+        np.testing.assert_array_equal(arrays["c2_fades"][:, 2], arrays["c2_fades"][:, 0] / 2)
+        after = ours(g2, d2, names2)
+    # g1's new biases are trained unscaled (their conv4x4's bias slice; beta_scope="authors"):
+    # with them ×β the G weights depart by 2.8e-7 at p = 1/4 and 1e-4 after the 5 steps.
+    for name, value in after.items():
+        assert max_diff(value, arrays[f"c2_after/{name}"]) <= WEIGHTS, name
+
+
+def test_g1_new_biases_unscaled_as_their_conv4x4():
+    """Their ``conv4x4`` slices g1's ``C`` biases at ``16·C // 2`` (``biases[0:output_dim//2]``,
+    ``output_dim = 16·C``), so ``biases_new`` is empty and no bias is ×β: ours with
+    ``raw_bias=True`` (what ``beta_scope="authors"`` gives g1), against numpy."""
+    from tfgan_latent.layers import BetaFadedLatentProjection
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(3, 4))
+    kernel, bias = rng.normal(size=(4, 16 * 6)), rng.normal(size=6)
+    with float64():
+        layer = BetaFadedLatentProjection(6, 4, old_input_dim=2, old_output_dim=3,
+                                          initial_beta=0.25, raw_bias=True)
+        layer.build(z.shape)
+        layer.kernel.assign(kernel)
+        layer.bias.assign(bias)
+        out = layer(z).numpy()
+    k = kernel.reshape(4, 4, 4, 6).copy()  # their partially_new_new and all_new blocks ×β
+    k[:2, :, :, 3:] *= 0.25
+    k[2:] *= 0.25
+    want = (z @ k.reshape(4, -1)).reshape(3, 4, 4, 6) + bias  # every bias unscaled
+    assert max_diff(out, want) <= 1e-12
+    g = cnn.build_generator(cnn.growth_plan("clggan", 8, 16, 16)[1],
+                            cnn.growth_plan("clggan", 8, 16, 16)[0], beta_scope="authors")
+    assert g.get_layer("g1").raw_bias
 
 
 def old_block(name, old_shape, new_shape):

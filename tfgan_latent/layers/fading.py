@@ -66,6 +66,7 @@ class _BetaFadedBase(keras.layers.Layer):
         old_trailing_inputs=0,
         initial_beta=0.0,
         raw_outputs_from=None,
+        raw_bias=False,
         activation=None,
         use_bias=True,
         kernel_initializer=None,
@@ -90,6 +91,9 @@ class _BetaFadedBase(keras.layers.Layer):
             )
         self.old_trailing_inputs = old_trailing_inputs
         self.raw_outputs_from = _check_optional_positive_int(raw_outputs_from, "raw_outputs_from")
+        if not isinstance(raw_bias, bool):
+            raise ValueError(f"`raw_bias` must be a bool, got {raw_bias!r}.")
+        self.raw_bias = raw_bias
         self.initial_beta = _check_unit_interval(initial_beta, "initial_beta")
         self.activation = keras.activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -170,7 +174,7 @@ class _BetaFadedBase(keras.layers.Layer):
         if self.bias is None:
             return None
         bias = ops.convert_to_tensor(self.bias)
-        if self._out_old.all():
+        if self._out_old.all() or self.raw_bias:
             return bias
         beta = ops.cast(self.beta, bias.dtype)
         return bias * ops.where(self._out_old, ops.ones_like(beta), beta)
@@ -272,6 +276,7 @@ class _BetaFadedBase(keras.layers.Layer):
             old_trailing_inputs=self.old_trailing_inputs,
             initial_beta=self.initial_beta,
             raw_outputs_from=self.raw_outputs_from,
+            raw_bias=self.raw_bias,
             activation=keras.activations.serialize(self.activation) if self.activation else None,
             use_bias=self.use_bias,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
@@ -290,9 +295,12 @@ _BETA_RULE = """
     weights in the leading block). The scaling is exact: ``beta = 0`` zeroes the new
     entries and ``beta = 1`` applies the raw kernel, so a pre-growth layer is reproduced
     exactly at ``beta = 0`` and the layer equals its plain Keras counterpart at ``beta = 1``.
-    Known code deviation: the code leaves the new-input weights of some outputs unscaled
-    in layers flagged ``last=True`` (clgGAN's old toRGB); here every new entry is scaled
-    (research/growing.md A10; the endpoints are the same).
+    Known code deviations, selectable: the code leaves the new-input weights of some
+    outputs unscaled in layers flagged ``last=True`` (clgGAN's old toRGB;
+    ``raw_outputs_from``) and never scales ``conv4x4``'s (g1's) biases (``raw_bias``);
+    by default every new entry is scaled (research/growing.md A10). Right after growth
+    (β = 0, new biases 0) and at β = 1 both give the same outputs; during the fade they
+    do not, and the gradients differ.
 
     ``beta`` is a non-trainable scalar variable (``layer.beta``, float32) that a schedule
     assigns (``layer.beta.assign(v)``; the thesis ramps it 0 -> 1 linearly over the 4 fade
@@ -315,6 +323,11 @@ _BETA_ARGS = """
             which the kernel is used unscaled, new inputs included: the authors' code with
             ``last=True`` (clgGAN's old toRGB: ``conv2d`` splits its 3 outputs at
             ``3 // 2 = 1`` and leaves outputs 1, 2 unscaled; growing.md A10).
+        raw_bias: ``False`` (the new outputs' biases are faded) or ``True``: every bias is
+            used unscaled, as the authors' ``conv4x4`` (g1) does: it slices its ``C``
+            biases at ``output_dim // 2`` with ``output_dim = 16·C``, so ``biases_new`` is
+            empty and the new channels' biases are trained and used at full weight during
+            the fade (they start at 0, so β = 0 still gives the pre-growth outputs).
         activation: optional activation applied after the bias (the thesis applies
             LeakyReLU(0.2), which maps the zero new channels at ``beta = 0`` to 0).
         use_bias: add a bias.

@@ -215,14 +215,17 @@ def build_generator(arch, prev=None, name="generator", weight_init="he", beta_sc
 
     ``weight_init``: ``"he"`` (§6.2.8) or ``"authors"`` (``authors_kernel_initializer``).
     ``beta_scope``: ``"all"`` (§6.2.7: every new weight is ×β) or ``"authors"`` (their
-    clgGAN ``model.py`` builds the old toRGB with ``last=True``: its outputs 1 and 2 read the
-    new input channels unscaled during the fade; growing.md A10).
+    clgGAN code: ``model.py`` builds the old toRGB with ``last=True``, so its outputs 1 and 2
+    read the new input channels unscaled during the fade, growing.md A10; and ``ops.py::
+    conv4x4`` slices g1's ``C`` biases at ``16·C // 2``, so g1's new biases are never ×β).
 
     With ``prev``, layers whose channels grew are β-faded (β starts at 0) and, for the
     layer-growing models, the new resolution's output is α-blended before tanh with the
     previous toRGB applied to the upsampled previous features (§6.2.7, code
     ``model.py``). Without ``prev``: the stable-phase net (β = 1, no blend).
     """
+    if beta_scope not in BETA_SCOPES:
+        raise ValueError(f"`beta_scope` must be one of {BETA_SCOPES}, got {beta_scope!r}.")
     beta = 0.0 if prev is not None else 1.0
     init = lambda channels, size=None: _initializer(weight_init, channels, size)
 
@@ -233,7 +236,7 @@ def build_generator(arch, prev=None, name="generator", weight_init="he", beta_sc
     w4 = arch.width(4)
     x = BetaFadedLatentProjection(
         w4, 4, old_input_dim=_grown(prev and prev.latent_dim, arch.latent_dim),
-        old_output_dim=_grown(old(4), w4), initial_beta=beta,
+        old_output_dim=_grown(old(4), w4), initial_beta=beta, raw_bias=beta_scope == "authors",
         kernel_initializer=init(w4), name="g1")(z)  # code conv4x4: N(0, 2 / C_out)
     x = _lrelu("g1_act")(x)
     x = _conv(w4, 3, _grown(old(4), w4), _grown(old(4), w4), beta, "g2", init=init(w4, 4))(x)
@@ -256,8 +259,6 @@ def build_generator(arch, prev=None, name="generator", weight_init="he", beta_sc
     if prev is not None and res > prev.resolution:  # α fade of the new resolution
         p = prev.resolution
         up = layers.UpSampling2D(2, interpolation="nearest", name="up_old")(h_prev)
-        if beta_scope not in BETA_SCOPES:
-            raise ValueError(f"`beta_scope` must be one of {BETA_SCOPES}, got {beta_scope!r}.")
         old_rgb = _conv(3, 1, _grown(prev.width(p), arch.width(p)), None, beta, "to_rgb_old",
                         init=init(arch.width(p), res),
                         raw_from=3 // 2 if beta_scope == "authors" else None)(up)

@@ -93,7 +93,8 @@ class GrowingCNNConfig:
     # code uses ProGAN's strided groups of 4 (their ops.py:73-87; --preset=authors_code).
     mbstd_group_size: int = 0
     # §6.2.7: every new weight is faded by β ("all"); "authors": clgGAN's old toRGB leaves its
-    # outputs 1, 2 unscaled (model.py `last=True`, growing.md A10; matters only during a fade).
+    # outputs 1, 2 unscaled (model.py `last=True`, growing.md A10) and g1's new biases are never
+    # ×β (ops.py::conv4x4 slices its C biases at 16·C // 2); matters only during a fade.
     beta_scope: str = "all"
     # Steps the cycle schedule spans; 0: --steps. A resume must keep the schedule, so with
     # 0 a resumed run must pass the same --steps (set this to stop early and resume later).
