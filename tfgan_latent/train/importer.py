@@ -223,6 +223,15 @@ def saver_step(prefix):
     return int(match.group(1)) if match else 0
 
 
+def adam_steps(power, beta_1):
+    """The updates a TF1 ``AdamOptimizer`` has made, from its ``beta1_power`` (β1^(t+1))."""
+    t = np.log(float(power)) / np.log(beta_1) - 1
+    if abs(t - round(t)) > 1e-3 or round(t) < 0:
+        raise ValueError(f"beta1_power {float(power)} is not a power of β1 = {beta_1} "
+                         "(--beta_1 differs from the run that wrote it?)")
+    return int(round(t))
+
+
 def read_tf1(prefix):
     """``{variable name: array}`` of a TF1 ``Saver`` checkpoint (no graph needed)."""
     import tensorflow as tf

@@ -153,18 +153,9 @@ def import_entries(model):
     return {"": entries}
 
 
-def adam_steps(power, beta_1):
-    """Updates an Adam optimizer of TF1 has made: its ``beta1_power`` is β1^(t+1)."""
-    t = np.log(float(power)) / np.log(beta_1) - 1
-    if abs(t - round(t)) > 1e-3 or round(t) < 0:
-        raise ValueError(f"beta1_power {float(power)} is not a power of β1 = {beta_1} "
-                         "(--beta_1 differs from the run that wrote it?)")
-    return int(round(t))
-
-
 def import_to_ours(entry, array, *needed):
     if entry.beta:
-        return np.asarray(adam_steps(array, entry.beta), np.int64)
+        return np.asarray(importer.adam_steps(array, entry.beta), np.int64)
     if entry.variable is None:
         return np.asarray(array)
     name = checkpoint_map.their_name(entry.path)
@@ -199,7 +190,7 @@ def import_step(model, arrays, saver_step):
     if power not in arrays:
         raise ValueError(f"the checkpoint has no {power} (their Adam's step): not a Saver "
                          "checkpoint of RFGAN.py")
-    return adam_steps(arrays[power], float(optimizer.beta_1))
+    return importer.adam_steps(arrays[power], float(optimizer.beta_1))
 
 
 _IMPORT = dict(entries=import_entries, to_ours=import_to_ours, ignore=import_ignored,
