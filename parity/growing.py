@@ -358,6 +358,13 @@ def main(argv=None):
         path = fixtures.write(PAPER, case, arrays, {**source, **meta, "dtype": "float64",
                                                     "float32_drift": drift})
         print(f"{path}: {len(arrays)} arrays, {path.stat().st_size / 1e3:.0f} kB")
+    # Their Saver writes absolute paths into the state file; keep the fixture movable.
+    state = ckpt / "checkpoint"
+    if state.exists():
+        names = sorted({Path(line.split('"')[1]).name for line in state.read_text().splitlines()
+                        if '"' in line})
+        state.write_text(f'model_checkpoint_path: "{names[-1]}"\n' + "".join(
+            f'all_model_checkpoint_paths: "{n}"\n' for n in names))
 
 
 if __name__ == "__main__":
