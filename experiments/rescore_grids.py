@@ -57,6 +57,7 @@ FLAGS = flags.FLAGS
 ROOT = Path("experiments/results")
 ROUNDTRIP_SEED = 2929  # held-out factors (not a training, calibration or reference seed)
 Z95 = 1.959963984540054
+HALF_LEVEL = 0.5 / 127.5 + 1e-6  # largest |x − (rint((x + 1)·127.5) / 127.5 − 1)|, float32 slack
 GUTTERS = (128, 0)  # grey since aa7a7ad; black in the first commit's grids
 DEMO_ROWS = (  # README "The demo, scored" table, top to bottom: (tag, row)
     ("demo27", "this demo (width 32, nearest, CoordConv, lr 1e-3, weight average, 5,500 steps)"),
@@ -192,10 +193,14 @@ def roundtrip_check(n):
             tiles, layout = cut_grid(read_png(path), s, path=path)
         expected = np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
         back = to_unit(tiles)
+        error = float(np.max(np.abs(back - images)))
+        if not np.array_equal(tiles, expected) or error > HALF_LEVEL:
+            raise SystemExit(f"PNG round trip of {name}: the cut tiles are not the rounded images "
+                             f"(max error {error:.5f} > half a level {HALF_LEVEL:.5f}).")
         a, b = decide(images.astype(np.float32)), decide(back)
         out.append({"images": name, "n": n, "layout": layout,
                     "tiles_equal_rounded_images": bool(np.array_equal(tiles, expected)),
-                    "max_abs_error": float(np.max(np.abs(back - images))),
+                    "max_abs_error": error,
                     **{f"{dec}_percent_float": round(100 * float(a[dec].mean()), 2) for dec in ("mse", "visual")},
                     **{f"{dec}_percent_png": round(100 * float(b[dec].mean()), 2) for dec in ("mse", "visual")},
                     **{f"{dec}_decisions_changed": int(np.sum(a[dec] != b[dec])) for dec in ("mse", "visual")}})
