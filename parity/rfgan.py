@@ -31,9 +31,11 @@ NumPy < 1.23 did); tf_slim 1.1 gets ``ops.Tensor`` back (TF ≥ 2.16 removed it)
 default dtype are float64, tf_slim's batch-norm variables are float64, its
 ``nn.fused_batch_norm`` (no float64 kernel) is the same computation written out (batch
 moments, biased variance in the normalization, the (n−1) variance returned for the moving
-average, as the kernel does), the batch-norm decay and Adam's β2 are float64 constants (TF1's
-``assign_moving_average`` makes 1 − decay a float32 tensor from a Python float, and Adam its
-β2^t accumulator). The float32 build uses TF's own kernels;
+average, as the kernel does), the batch-norm decay and Adam's learning rate, β1, β2 and ε are
+float64 constants (TF1's ``assign_moving_average`` makes 1 − decay a float32 tensor from a
+Python float, and Adam its four hyperparameters and its β2^t accumulator: the float32 learning
+rate alone makes every step 2.5e-8 relative shorter, which the G step amplifies past 1e-8).
+The float32 build uses TF's own kernels;
 the max difference between the two builds (``meta["float32_drift"]``) shows the shim is
 that computation.
 
@@ -45,7 +47,6 @@ statistics (we keep them frozen; parity/README.md).
 import argparse
 import ast
 import contextlib
-import functools
 import importlib
 import shutil
 import sys
@@ -128,10 +129,14 @@ def load_original(original, dtype):
             return get_variable(name, shape, dtype or tf.float64, *args, **kwargs)
         def batch_norm64(*args, decay=0.999, **kwargs):
             return tf_slim.batch_norm(*args, decay=np.float64(decay), **kwargs)
+        def adam64(learning_rate, beta1=0.9, beta2=0.999, epsilon=1e-8, **kwargs):
+            # TF1's Adam turns Python-float lr, β1, β2, ε into float32 tensors (and β2^t into
+            # a float32 variable); numpy float64 keeps them float64
+            return v1.train.AdamOptimizer(np.float64(learning_rate), np.float64(beta1),
+                                          np.float64(beta2), np.float64(epsilon), **kwargs)
         over["contrib"].layers.batch_norm = batch_norm64
-        over.update(float32=tf.float64, get_variable=get_variable64, train=_Proxy(
-            v1.train, AdamOptimizer=functools.partial(v1.train.AdamOptimizer,
-                                                      beta2=np.float64(0.999))))
+        over.update(float32=tf.float64, get_variable=get_variable64,
+                    train=_Proxy(v1.train, AdamOptimizer=adam64))
     ns = {"tf": _Proxy(v1, **over), "slim": tf_slim, "np": np, "__name__": "rfgan_original"}
     ops_src = _shimmed(Path(original) / "ops.py", [
         ("import tensorflow as tf\n", ""), ("import tensorflow.contrib.slim as slim\n", ""),
@@ -403,6 +408,8 @@ def write_checkpoint(original, folder):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--original", required=True, help="checkout of the authors' repository")
+    parser.add_argument("--skip_checkpoint", action="store_true",
+                        help="write the float64 cases only, leaving checkpoint/ as it is")
     args = parser.parse_args(argv)
     original = Path(args.original)
     if not (original / "models" / "RFGAN.py").exists():
@@ -424,6 +431,8 @@ def main(argv=None):
         path = fixtures.write(PAPER, case, arrays, meta)
         print(f"{case}: {path.stat().st_size / 1e6:.2f} MB; float32 drift "
               f"{max(drift.values()):.2e}")
+    if args.skip_checkpoint:
+        return
     names = write_checkpoint(original, fixtures.ROOT / PAPER / "checkpoint")
     print(f"checkpoint: {len(names)} variables")
 

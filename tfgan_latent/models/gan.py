@@ -84,10 +84,36 @@ def unit_norm(z, block=None):
     return z
 
 
+# Optimizer hyperparameters Keras reads through ``ops.cast(self.<name>, variable.dtype)``.
+_CAST_HYPERPARAMETERS = ("beta_1", "beta_2", "momentum", "weight_decay")
+
+
+def float64_exact(optimizer):
+    """``optimizer`` with its cast hyperparameters (β1, β2, momentum, weight decay) as numpy
+    float64 while the global policy's variables are float64; else unchanged.
+
+    Keras's Adam casts β with ``ops.cast(self.beta_2, variable.dtype)``, and a cast of a Python
+    float passes through a float32 tensor: in a float64 run β2 = 0.999 entered β2^t as
+    0.99900001287 while the moments used the exact 1 − β2, so the first step was 6.4e-6
+    (relative) too long. A numpy float64 becomes a float64 tensor. Found by the RFGAN parity
+    fixtures (parity/README.md); float32 runs are untouched.
+    """
+    if keras.config.dtype_policy().variable_dtype != "float64":
+        return optimizer
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    for name in _CAST_HYPERPARAMETERS:
+        value = getattr(inner, name, None)
+        if type(value) is float:
+            setattr(inner, name, np.float64(value))
+    return optimizer
+
+
 def loss_scaled(optimizer):
     """``optimizer`` wrapped in ``keras.optimizers.LossScaleOptimizer`` (dynamic scale, Keras's
     defaults: 2^15, halved on a non-finite step, doubled after 2000 finite ones) while the
-    global dtype policy is ``mixed_float16`` (``--precision=fp16``); else ``optimizer``."""
+    global dtype policy is ``mixed_float16`` (``--precision=fp16``); else ``optimizer``. Under
+    a float64 policy its hyperparameters are made exact first (``float64_exact``)."""
+    optimizer = float64_exact(optimizer)
     if (keras.config.dtype_policy().name == "mixed_float16"
             and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)):
         return keras.optimizers.LossScaleOptimizer(optimizer)
