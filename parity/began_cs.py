@@ -31,12 +31,14 @@ Variants of their ``BEGAN_CS.py`` (a line replaced at import, asserted present o
 ``recon_l1`` (their own commented-out ``reduce_mean(abs(out − x_))`` instead of the L2 line),
 ``constraint_l2`` (L_c = α·mean_b ‖Enc(G(z)) − z‖₂, our ``constraint_norm="l2"``).
 
-Cases (``tests/fixtures/parity/began_cs/``): ``forward_f64`` (G(z), Enc(x), Dec(Enc(x)),
-Enc(G(z)), Dec(Enc(G(z))) and the losses at the initial weights); ``train_f64`` (6 steps of the
-released code); ``train_f64_recon_l1`` and ``train_f64_constraint_l2`` (5 steps each);
-``train_f32`` (6 steps of the released code in float32, ``meta["float32_drift"]`` = its max
-difference from the float64 run); ``checkpoint/``: the TF1 checkpoint their ``Saver`` wrote
-after the ``train_f32`` steps (for ``tfgan-latent import``).
+Cases (``tests/fixtures/parity/began_cs/``; weights named by their variables, e.g.
+``init/generator/g_block_0/Conv/weights``, k is ``Variable``): ``forward_f64`` (G(z), Enc(x),
+Dec(Enc(x)), Enc(G(z)), Dec(Enc(G(z))) and the losses at the initial weights); ``train_f64``
+(6 steps of the released code at their γ, λ_k); ``train_f64_k`` (6 steps, ``K_ACTIVE``: k moves);
+``train_f64_recon_l1`` and ``train_f64_constraint_l2`` (5 steps each); ``train_f32``
+(``train_f64_k`` in float32, ``meta["float32_drift"]`` = its max difference from the float64
+run); ``checkpoint/``: the TF1 checkpoint their ``Saver`` wrote after the ``train_f32`` steps
+(for ``tfgan-latent import``).
 """
 import argparse
 import contextlib
@@ -301,7 +303,7 @@ def run_training(original, dtype, variant, steps, workdir, init=None, settings=N
         gan.build_model()
         if init is None:
             init = _initial_weights({v.op.name: v.shape.as_list() for v in tf1.trainable_variables()
-                                     if checkpoint_map.our_path(v.op.name) not in (None, "k")},
+                                     if v.op.name.endswith(("/weights", "/biases"))},
                                     SETTINGS["seed"])
         sess._init, sess.gan = init, gan
         with raw.as_default():
@@ -333,13 +335,10 @@ def run_forward(original, init):
 
 
 def _ours(weights):
-    """``{our path: array}`` of their net weights and k (the map under test)."""
-    out = {}
-    for name, value in weights.items():
-        path = checkpoint_map.our_path(name)
-        if path is not None:
-            out[path] = value
-    return out
+    """``{their name: array}`` of their net weights and k (``Variable``): the tests map them
+    with ``papers/began_cs/checkpoint_map.py``, so the map is under test too."""
+    return {name: value for name, value in weights.items()
+            if name == checkpoint_map.K_NAME or name.endswith(("/weights", "/biases"))}
 
 
 def _step_arrays(steps):

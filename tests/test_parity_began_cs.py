@@ -66,9 +66,15 @@ def build(meta, dtype):
     return model
 
 
+def ours(arrays):
+    """``{our path: array}`` of fixture arrays named by their variable names (the map)."""
+    return {checkpoint_map.our_path(name): value for name, value in arrays.items()}
+
+
 def load_init(test, model, init):
-    """Their initial weights into ours by path; every net weight of ours must be covered."""
+    """Their initial weights into ours by the map; every net weight of ours must be covered."""
     variables = checkpoint_map.model_variables(model)
+    init = ours(init)
     test.assertEqual(set(init), set(variables) - {"k"})
     for path, value in init.items():
         variables[path].assign(value.astype(variables[path].dtype))
@@ -131,12 +137,12 @@ def compare_steps(test, model, records, arrays, tol):
                  "d_constraint": model.alpha * d["constraint"], "d_d_loss": d["d_loss"],
                  "g_loss": logs["g_loss"], "post_loss_real": logs["loss_real"],
                  "post_loss_fake": logs["loss_fake"], "post_convergence": logs["convergence"]}
-        for name, ours in pairs.items():
+        for name, value in pairs.items():
             worst["losses"] = max(worst["losses"],
-                                  close(test, ours, theirs[name], tol, f"{name} step {t}"))
+                                  close(test, value, theirs[name], tol, f"{name} step {t}"))
         worst["k"] = max(worst["k"], close(test, logs["k"], theirs["post_k"], tol, f"k step {t}"))
     variables = checkpoint_map.model_variables(model)
-    after = fixtures.prefixed(arrays, "after")
+    after = ours(fixtures.prefixed(arrays, "after"))
     test.assertEqual(set(after), set(variables))
     for path, value in after.items():
         worst["weights"] = max(worst["weights"],
@@ -224,7 +230,7 @@ class CheckpointTest(tf.test.TestCase):
                                               "BEGAN_CS.model"))
         shapes = reader.get_variable_to_shape_map()
         arrays, meta = fixtures.read(PAPER, "train_f32")
-        after = fixtures.prefixed(arrays, "after")
+        after = fixtures.prefixed(arrays, "after")  # their names
         model = build(meta, "float32")
         entries = checkpoint_map.checkpoint_entries(model)
         self.assertEqual(set(entries) - set(shapes), set())
@@ -235,7 +241,7 @@ class CheckpointTest(tf.test.TestCase):
             self.assertEqual(tuple(shapes[name]), tuple(var.shape), name)
             path = checkpoint_map.our_path(name)
             self.assertEqual(checkpoint_map.their_name(path), name)
-            np.testing.assert_array_equal(reader.get_tensor(name), after[path], err_msg=name)
+            np.testing.assert_array_equal(reader.get_tensor(name), after[name], err_msg=name)
 
 
 def test_import_their_checkpoint(tmp_path):
@@ -259,7 +265,7 @@ def test_import_their_checkpoint(tmp_path):
                                                    tmp_path / "run" / "checkpoints")
     assert restored and int(gan.step.numpy()) == 6
     variables = checkpoint_map.model_variables(gan)
-    for path, value in fixtures.prefixed(arrays, "after").items():
+    for path, value in ours(fixtures.prefixed(arrays, "after")).items():
         np.testing.assert_array_equal(variables[path].numpy(), value, err_msg=path)
     assert int(gan.d_optimizer.iterations.numpy()) == int(gan.g_optimizer.iterations.numpy()) == 6
     out = runner.train(run_cfg, model_cfg)  # resume: step 6 -> 7

@@ -130,15 +130,6 @@ class Entry:
     beta: float = 0.0
 
 
-def adam_steps(power, beta_1):
-    """Updates a TF1 ``AdamOptimizer`` has made: its ``beta1_power`` is β1^(t+1)."""
-    t = np.log(float(power)) / np.log(beta_1) - 1
-    if abs(t - round(t)) > 1e-3 or round(t) < 0:
-        raise ValueError(f"beta1_power {float(power)} is not a power of β1 = {beta_1} "
-                         "(--beta_1 differs from the run that wrote it?)")
-    return int(round(t))
-
-
 def import_entries(model):
     """``{"": {their name: Entry}}`` for ``train.importer`` (one TF1 checkpoint): the nets, k,
     and both optimizers' Adam slots and steps (resume continues their run exactly)."""
@@ -160,6 +151,8 @@ def import_entries(model):
 def to_ours(entry, array):
     """Their array in our layout: the same (slim's and Keras's layouts agree); β1^(t+1) → t."""
     if entry.beta:
+        from tfgan_latent.train.importer import adam_steps
+
         return np.asarray(adam_steps(array, entry.beta), np.int64)
     return np.asarray(array)
 
@@ -175,4 +168,6 @@ def import_step(model, arrays, saver_step):
     if name not in arrays:
         raise ValueError(f"the checkpoint has no {name} (their D's Adam step): not a Saver "
                          "checkpoint of BEGAN_CS.py")
+    from tfgan_latent.train.importer import adam_steps
+
     return adam_steps(arrays[name], float(model.d_optimizer.beta_1))

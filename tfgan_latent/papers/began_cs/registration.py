@@ -1,6 +1,5 @@
 """Registers ``began`` (α = 0) and ``began_cs`` (α = 0.1): one model, one builder."""
 import keras
-import numpy as np
 
 from tfgan_latent import data
 from tfgan_latent.optimizers import StepDecay
@@ -14,12 +13,8 @@ from tfgan_latent.train import importer, presets, registry
 def _adam(lr, cfg):
     if cfg.lr_decay_every:
         lr = StepDecay(lr, cfg.lr_decay_every, 0.5, cfg.lr_decay_floor)
-    beta_1, beta_2 = cfg.beta_1, cfg.beta_2
-    if keras.config.dtype_policy().variable_dtype == "float64":
-        # Keras's Adam casts a Python-float β through float32 for β^t (ops.cast(0.999,
-        # "float64") = 0.99900001287); float64 weights get float64 β (float32: unchanged)
-        beta_1, beta_2 = np.float64(beta_1), np.float64(beta_2)
-    return keras.optimizers.Adam(lr, beta_1=beta_1, beta_2=beta_2, epsilon=cfg.adam_epsilon)
+    return keras.optimizers.Adam(lr, beta_1=cfg.beta_1, beta_2=cfg.beta_2,
+                                 epsilon=cfg.adam_epsilon)
 
 
 def build_began(run_cfg, cfg):
