@@ -91,3 +91,31 @@ class PresetTest(tf.test.TestCase):
 
 if __name__ == "__main__":
     tf.test.main()
+
+
+class RunTimeTest(tf.test.TestCase):
+
+    def test_eta_is_remaining_steps_over_the_interval_rate(self):
+        from tfgan_latent.train.callbacks import eta_text
+
+        # 900 steps left at 4 steps/s = 225 s; 36,000 at 10/s = 1 h 00 min.
+        self.assertEqual(eta_text({"step": 100, "steps_per_sec": 4.0}, 1000), " eta=3m45s")
+        self.assertEqual(eta_text({"step": 4000, "steps_per_sec": 10.0}, 40000), " eta=1h00m")
+        self.assertEqual(eta_text({"step": 1000, "steps_per_sec": 4.0}, 1000), "")
+        self.assertEqual(eta_text({"step": 10}, 1000), "")
+
+    def test_a_timed_preset_says_its_minutes_before_training(self):
+        presets.register_preset("dcgan", "cpu", {"steps": 40, "width": 8}, source="test",
+                                kind="points", minutes=2.5, cpu="Test CPU")
+        try:
+            run, _, _ = resolve("--model=dcgan", "--dataset=ring8", "--preset=cpu")
+            self.assertEqual(run.steps, 40)
+            self.assertEqual(cli._preset_minutes(run),
+                             "--preset=cpu: expect ~2.5 min of training for 40 steps on Test CPU "
+                             "(AVX2-only CPUs: up to ~2x)")
+            run, _, _ = resolve("--model=dcgan", "--dataset=ring8", "--preset=cpu", "--steps=80")
+            self.assertIn("~5 min of training for 80 steps", cli._preset_minutes(run))
+            run, _, _ = resolve("--model=dcgan", "--dataset=ring8")
+            self.assertEqual(cli._preset_minutes(run), "")
+        finally:
+            del presets._PRESETS["dcgan", "cpu", "points"]

@@ -132,7 +132,19 @@ class MetricsLogger(keras.callbacks.Callback):
             self.writer.flush()
         if self.verbose:
             shown = " ".join(f"{k}={v:.4g}" for k, v in record.items() if k != "step")
-            print(f"step {step}/{self.total} {shown}", flush=True)
+            print(f"step {step}/{self.total} {shown}{eta_text(record, self.total)}", flush=True)
+
+
+def eta_text(record, total):
+    """`` eta=1h02m`` / `` eta=4m05s``: the remaining steps at this log interval's rate
+    (training only: evaluations and checkpoints between intervals are not in the rate)."""
+    rate = record.get("steps_per_sec", 0.0)
+    left = total - record["step"]
+    if not rate > 0 or left <= 0:
+        return ""
+    seconds = int(round(left / rate))
+    hours, rest = divmod(seconds, 3600)
+    return f" eta={hours}h{rest // 60:02d}m" if hours else f" eta={rest // 60}m{rest % 60:02d}s"
 
 
 class PeriodicCheckpoint(keras.callbacks.Callback):

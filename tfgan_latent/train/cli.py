@@ -159,6 +159,21 @@ def _preset(run_given, model_given):
                          model_given, run_fields)
 
 
+def _preset_minutes(run_cfg):
+    """The line a preset with measured minutes prints before training ("" for none): its
+    minutes, scaled by --steps over the preset's steps when the command line changed them."""
+    from tfgan_latent import data
+
+    kind = data.dataset_kind(run_cfg.dataset)
+    timed = [p for p in presets.preset_parts(run_cfg.model, run_cfg.preset, kind) if p.minutes]
+    if not timed:
+        return ""
+    steps = presets.preset_values(run_cfg.model, run_cfg.preset, kind).get("steps", run_cfg.steps)
+    minutes = timed[-1].minutes * run_cfg.steps / steps
+    return (f"--preset={run_cfg.preset}: expect ~{minutes:.3g} min of training for "
+            f"{run_cfg.steps} steps on {timed[-1].cpu} (AVX2-only CPUs: up to ~2x)")
+
+
 def _run_config(command):
     run_values, _ = _preset(_given_run(command), {})
     values = {}
@@ -312,6 +327,9 @@ def main(argv, command):
         else:
             run_cfg = _run_config(command)
             model_cfg = runner.resolve_model_config(run_cfg, _model_overrides(run_cfg, command))
+            minutes = _preset_minutes(run_cfg)
+            if minutes:
+                print(minutes, flush=True)
             result = runner.train(run_cfg, model_cfg)
         if command == "demo" and "eval" not in result and "export" in result:
             # --steps not on a log step: score the final generator here instead.
