@@ -86,7 +86,7 @@ def randomize(model, rng, scale=0.2):
         w.assign(rng.normal(0.0, scale, w.shape).astype(w.dtype))
 
 
-def _set_schedule(model, alpha, beta, tau):
+def set_schedule(model, alpha, beta, tau):
     for layer in model.layers:
         if hasattr(layer, "beta"):
             layer.beta.assign(beta)
@@ -155,12 +155,12 @@ class ContinuityTest(tf.test.TestCase, parameterized.TestCase):
             self.assertAllClose(d_new(x), d_old(_pool(x, f)), atol=1e-5,
                                 msg=f"D {prev.cycle}->{arch.cycle}")
             if f > 1 or prev.latent_dim != arch.latent_dim:  # the new part is really new
-                _set_schedule(g_new, 1.0, 1.0, 0.5)
+                set_schedule(g_new, 1.0, 1.0, 0.5)
                 self.assertNotAllClose(g_new(z), old_img, atol=1e-3)
 
             # α = β = 1, τ = 1/2: the plain final-architecture nets with the same weights.
-            _set_schedule(g_new, 1.0, 1.0, 0.5)
-            _set_schedule(d_new, 1.0, 1.0, 0.5)
+            set_schedule(g_new, 1.0, 1.0, 0.5)
+            set_schedule(d_new, 1.0, 1.0, 0.5)
             g_plain, d_plain = cnn.build_generator(arch), cnn.build_discriminator(arch)
             for plain, grown in ((g_plain, g_new), (d_plain, d_new)):
                 for layer in plain.layers:

@@ -16,7 +16,8 @@ import pytest
 import tensorflow as tf
 
 from parity import fixtures
-from tfgan_latent.layers import AlphaFade, MinibatchStddev
+from tests.test_growing_cnn import set_schedule
+from tfgan_latent.layers import MinibatchStddev
 from tfgan_latent.papers.growing import checkpoint_map, cnn
 from tfgan_latent.papers.growing.models import GrowingGAN
 
@@ -62,13 +63,7 @@ def max_diff(a, b):
 
 def set_fade(g, d, alpha, beta, tau):
     for net in (g, d):
-        for layer in net.layers:
-            if hasattr(layer, "grow_from"):
-                layer.beta.assign(beta)
-            elif isinstance(layer, AlphaFade):
-                layer.alpha.assign(alpha)
-            elif isinstance(layer, MinibatchStddev) and layer.tau is not None:
-                layer.tau.assign(tau)
+        set_schedule(net, alpha, beta, tau)
 
 
 def check_forward(g, d, arrays, out, z, real):

@@ -164,7 +164,10 @@ def _preset_minutes(run_cfg):
     minutes, scaled by --steps over the preset's steps when the command line changed them."""
     from tfgan_latent import data
 
-    kind = data.dataset_kind(run_cfg.dataset)
+    try:
+        kind = data.dataset_kind(run_cfg.dataset)
+    except ValueError:
+        return ""  # RunConfig.validate names the bad --dataset
     timed = [p for p in presets.preset_parts(run_cfg.model, run_cfg.preset, kind) if p.minutes]
     if not timed:
         return ""

@@ -93,6 +93,9 @@ def invert_images(run_dir=None, *, saved_model=None, images=None, num=16, out, s
     if not isinstance(num, int) or num < 2:
         raise ValueError(f"--num must be an integer >= 2 (images to invert), got {num!r}.")
     check_search_start(start, start_k)
+    if projection and projection not in inversion.PROJECTIONS:
+        raise ValueError(f"--projection must be one of {inversion.PROJECTIONS} (or empty: the "
+                         f"prior's own), got {projection!r}.")
     target = _run_target(run_dir) if run_dir else _saved_model_target(saved_model)
     if images is not None:
         x = np.load(images).astype(np.float32)[:num]
