@@ -224,6 +224,7 @@ class PrecisionTest(tf.test.TestCase):
         helpers.assert_same_checkpoints(self, res_full["checkpoint"], res["checkpoint"])
         return res, helpers.checkpoint_values(res["checkpoint"])
 
+    @helpers.skip_if_bf16_capped
     def test_bf16_run_trains_resumes_bitwise_and_exports_float32(self):
         with tempfile.TemporaryDirectory() as tmp:
             res, values = self._resumed_run(tmp, "bf16")
