@@ -1,5 +1,8 @@
 """Layers that compute as the TF1 reference code's ops do: RFGAN's conv op, exact leaky ReLU.
 
+Reference: Bang & Shim 2018 §3.1, Fig. 1 (the nets these ops build; the paper states no bias
+convention, so the authors' code decides, selectable by ``--conv_bias_twice``).
+
 ``Conv2DBiasTwice``: a convolution that adds its bias twice, the RFGAN authors' ``conv2d`` op,
 kept selectable.
 

@@ -1,5 +1,7 @@
 """Names of the BEGAN-CS authors' TF1 checkpoints next to our variables.
 
+Reference: Chang et al. 2018 §3, Fig. 1 (the generator and autoencoder discriminator mapped here).
+
 The authors' code (chang810249/BEGAN-CS @a4ff342, ``BEGAN_CS.py``) builds its nets with
 ``tf.contrib.slim`` and saves every global variable with a ``tf.train.Saver`` (``save``:
 ``<checkpoint_dir>/BEGAN_CS_celebA_<batch>_<z_dim>/BEGAN_CS/BEGAN_CS.model-<counter>``). Slim

@@ -1,5 +1,7 @@
 """Names of the authors' TF1 checkpoints of the growing thesis, mapped onto our nets.
 
+Reference: Sandström 2019 §6.2, Tables 2-15 (the bGAN and clgGAN architectures mapped here).
+
 The authors' code (eriksandstroem/Latent-Space-Growing-of-GANs, ``celebA/<model>/code``)
 saves with ``tf.train.Saver``: variables ``generator/<layer>/<weight>`` and
 ``discriminator/<layer>/<weight>`` plus Adam's slots (``.../Adam``, ``.../Adam_1``) and

@@ -1,5 +1,7 @@
 """Names and values of the RFGAN authors' TF1 checkpoints next to our variables.
 
+Reference: Bang & Shim 2018 §3.1, Fig. 1 (the DAE, G and RF discriminator mapped here).
+
 The authors' code (QuickSolverKyle/Tensorflow-MyGANs @1f05665, ``models/RFGAN.py`` with
 ``ops.py``) saves every global variable with a ``tf.train.Saver``
 (``<checkpoint_dir>/RFGAN_init_depth_<depth>/RFGAN/RFGAN.model-<counter>``). Its scopes:
