@@ -150,6 +150,13 @@ for _arm in ("bgan", "clggan"):
         "z32_top64_b32_lr2e-4": {"latent_dim": 32, "top": 64, "batch_size": 32, "lr": 2e-4,
                                  "steps": 6000},
     }}
+# The RF arms (RFGAN §3) pair each DCGAN/LSGAN candidate with the same flags plus ``--rf``;
+# their frozen encoder is a DAE pre-trained once per data set, seed and width (RFGAN §4: a DAE
+# with Gaussian noise on the 2-D sets, the paper's salt-and-pepper default on images).
+for _arm in ("dcgan", "lsgan"):
+    CANDIDATES[f"{_arm}_rf"] = CANDIDATES[_arm]
+DAE = {"points": {"noise": "gaussian", "toy_noise_std": 0.1, "batch_size": 512, "steps": 2000},
+       "images": {"batch_size": 64, "steps": 800}}
 # Evaluations per run (the curve the record keeps) and samples scored at each.
 EVALS_PER_RUN = {"images": 6, "points": 10}
 EVAL_SAMPLES = {"images": 1000, "points": 2500}
@@ -203,6 +210,39 @@ def command(arm, values, dataset, image_size, seed, run_dir, encoder_dir=None):
     for k, v in settings.items():
         args.append(f"--{k}={str(v).lower() if isinstance(v, bool) else v}")
     return args
+
+
+def dae_dir(out, values, dataset, image_size, seed, core):
+    """The frozen encoder of an RF arm: a DAE trained once per (set, size, seed, width) by the
+    library's CLI; reused by every RF candidate with that key (a marker file says it finished)."""
+    kind = KIND[dataset]
+    dae = dict(DAE[kind])
+    if kind == "images" and "width" in values:
+        dae["width"] = values["width"]
+    size = f"{image_size}" if kind == "images" else ""
+    name = "_".join(f"{k}{v}" for k, v in sorted(dae.items()) if k in ("width",)) or "default"
+    run_dir = Path(out) / "runs" / f"{dataset}{size}" / "dae" / f"{name}_seed{seed}"
+    done = run_dir / "dae_done.json"
+    if done.exists():
+        return run_dir
+    settings = {"model": "dae", "dataset": dataset, "seed": seed, "out": str(run_dir),
+                "export_dir": str(run_dir / "export"), "verbose": 0, **dae}
+    if kind == "images":
+        settings["image_size"] = image_size
+    args = [sys.executable, "-m", "tfgan_latent", "train",
+            *(f"--{k}={v}" for k, v in settings.items())]
+    if FLAGS.dry_run:
+        print(" ".join(args))
+        return run_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log_path = Path(out) / "logs" / (f"{dataset}{size}__dae__{name}_seed{seed}.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    rc, wall, cpu = train(args, core, log_path)
+    if rc != 0:
+        raise SystemExit(f"DAE pre-training failed (rc {rc}); see {log_path}")
+    done.write_text(json.dumps({"values": dae, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+                                "cpu": cpu_line()}) + "\n")
+    return run_dir
 
 
 def train(args, core, log_path):
@@ -260,7 +300,12 @@ def main(argv):
                     continue
                 name = run_name(arm, cand, FLAGS.dataset, FLAGS.image_size, seed)
                 run_dir = out / "runs" / name
-                args = command(arm, cands[cand], FLAGS.dataset, FLAGS.image_size, seed, run_dir)
+                encoder = None
+                if ARMS[arm][1].get("rf"):
+                    encoder = dae_dir(out, cands[cand], FLAGS.dataset, FLAGS.image_size, seed,
+                                      FLAGS.core)
+                args = command(arm, cands[cand], FLAGS.dataset, FLAGS.image_size, seed, run_dir,
+                               encoder)
                 if FLAGS.dry_run:
                     print(" ".join(args))
                     continue
