@@ -76,6 +76,12 @@ _BEGAN = {
     "points": {
         "g0.5_b256": {"gamma": 0.5, "batch_size": 256, "steps": 10000},
         "g1_lk1e-3_b256": {"gamma": 1.0, "lambda_k": 1e-3, "batch_size": 256, "steps": 10000},
+        # after the two above (0-1 modes: one mode, k_t pinned): a larger γ (more diversity,
+        # BEGAN §3.3), the paper's lr 1e-4, an EMA of G.
+        "g2_lr1e-4_b256_ema": {"gamma": 2.0, "g_lr": 1e-4, "d_lr": 1e-4, "batch_size": 256,
+                               "steps": 10000, "ema_decay": 0.999},
+        "g1_lr1e-4_b512_z64": {"gamma": 1.0, "g_lr": 1e-4, "d_lr": 1e-4, "batch_size": 512,
+                               "latent_dim": 64, "steps": 10000},
     },
 }
 
@@ -117,6 +123,13 @@ CANDIDATES = {
             "b256_lr1e-3": {"batch_size": 256, "g_lr": 1e-3, "d_lr": 1e-3, "steps": 3000},
             "b256_lr1e-3_ema": {"batch_size": 256, "g_lr": 1e-3, "d_lr": 1e-3, "steps": 3000,
                                 "ema_decay": 0.999},
+            # RFGAN's toy runs (experiments/results/rfgan/toy.md: 8 of 8 modes on 5 seeds with
+            # 2 hidden layers, dim(z) 256, batch 512, lr 1e-3, 1,000 steps):
+            "mlp2_z256_b512_lr1e-3": {"mlp_layers": 2, "latent_dim": 256, "batch_size": 512,
+                                      "g_lr": 1e-3, "d_lr": 1e-3, "steps": 2000},
+            "mlp2_z256_b512_lr1e-3_ema": {"mlp_layers": 2, "latent_dim": 256,
+                                          "batch_size": 512, "g_lr": 1e-3, "d_lr": 1e-3,
+                                          "steps": 2000, "ema_decay": 0.99},
         },
     },
     "glis0": {
@@ -128,6 +141,9 @@ CANDIDATES = {
         },
         "points": {
             "b256_lr1e-4": {"batch_size": 256, "lr": 1e-4, "lr_drop_step": 0, "steps": 10000},
+            # after b256_lr1e-4 (6 of 8 modes, 1.4 % high quality):
+            "b512_lr5e-4_ema": {"batch_size": 512, "lr": 5e-4, "lr_drop_step": 0,
+                                "steps": 10000, "ema_decay": 0.999},
         },
     },
     "glis3": {
@@ -137,6 +153,8 @@ CANDIDATES = {
         },
         "points": {
             "b256_lr1e-4": {"batch_size": 256, "lr": 1e-4, "lr_drop_step": 0, "steps": 10000},
+            "b512_lr5e-4_ema": {"batch_size": 512, "lr": 5e-4, "lr_drop_step": 0,
+                                "steps": 10000, "ema_decay": 0.999},
         },
     },
 }
