@@ -332,6 +332,10 @@ def main(argv):
                 log_path.parent.mkdir(parents=True, exist_ok=True)
                 rc, wall, cpu = train(args, FLAGS.core, log_path)
                 curve = curve_of(run_dir)
+                if rc != 0 and not curve:  # refused or crashed before any evaluation: no
+                    print(f"{name}: rc {rc} before any evaluation; not recorded (see "
+                          f"{log_path})", flush=True)  # record, so a rerun tries it again
+                    continue
                 record = {"arm": arm, "candidate": cand, "values": cands[cand],
                           "dataset": FLAGS.dataset, "image_size": size, "seed": seed,
                           "rc": rc, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
