@@ -20,14 +20,14 @@ checkpoint interval. ``--report`` rewrites ``<out>/search.md`` from the records 
     python experiments/preset_search.py --report
 """
 import json
-import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from absl import app, flags
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cli_runs import KIND, cli_args, cpu_line, curve_of, pretrain_dae, run_pinned  # noqa: E402
 
 flags.DEFINE_list("arms", [], "arms to run (default: every arm with candidates for the set)")
 flags.DEFINE_list("candidates", [], "candidate names (default: all of the arm's)")
@@ -168,35 +168,17 @@ for _arm in ("bgan", "clggan"):
         "z32_top64_b32_lr2e-4": {"latent_dim": 32, "top": 64, "batch_size": 32, "lr": 2e-4,
                                  "steps": 6000},
     }}
-# The RF arms (RFGAN §3) pair each DCGAN/LSGAN candidate with the same flags plus ``--rf``;
-# their frozen encoder is a DAE pre-trained once per data set, seed and width (RFGAN §4: a DAE
-# with Gaussian noise on the 2-D sets, the paper's salt-and-pepper default on images).
+# The RF arms (RFGAN §3) pair each DCGAN/LSGAN candidate with the same flags plus ``--rf``
+# (their DAE: ``cli_runs.pretrain_dae``).
 for _arm in ("dcgan", "lsgan"):
     CANDIDATES[f"{_arm}_rf"] = CANDIDATES[_arm]
-DAE = {"points": {"noise": "gaussian", "toy_noise_std": 0.1, "batch_size": 512, "steps": 2000},
-       "images": {"batch_size": 64, "steps": 800}}
 # Evaluations per run (the curve the record keeps) and samples scored at each.
 EVALS_PER_RUN = {"images": 6, "points": 10}
 EVAL_SAMPLES = {"images": 1000, "points": 2500}
-KIND = {"shapes": "images", "ring8": "points", "grid25": "points"}
 # Goals of issue 31 (per seed): shapes ≥ 50 % on the manifold and ≥ 15 of 18 modes; ring8 all
 # 8 modes; grid25 ≥ 20 of 25.
 GOALS = {"shapes": ("on_manifold_percent", 50.0, "modes", 15),
          "ring8": ("modes", 8, None, None), "grid25": ("modes", 20, None, None)}
-
-
-def cpu_line():
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        text = Path("/proc/cpuinfo").read_text()
-        isa = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_tile") if f" {f}" in text]
-    except OSError:
-        isa = []
-    return f"{model} ({' '.join(isa)}), {os.cpu_count()} cores"
 
 
 def run_name(arm, cand, dataset, image_size, seed):
@@ -224,67 +206,7 @@ def command(arm, values, dataset, image_size, seed, run_dir, encoder_dir=None):
         settings["image_size"] = image_size
     if arm_flags.get("rf"):
         settings["encoder_from"] = str(encoder_dir)
-    args = [sys.executable, "-m", "tfgan_latent", "train"]
-    for k, v in settings.items():
-        args.append(f"--{k}={str(v).lower() if isinstance(v, bool) else v}")
-    return args
-
-
-def dae_dir(out, values, dataset, image_size, seed, core):
-    """The frozen encoder of an RF arm: a DAE trained once per (set, size, seed, width) by the
-    library's CLI; reused by every RF candidate with that key (a marker file says it finished)."""
-    kind = KIND[dataset]
-    dae = dict(DAE[kind])
-    if kind == "images" and "width" in values:
-        dae["width"] = values["width"]
-    size = f"{image_size}" if kind == "images" else ""
-    name = "_".join(f"{k}{v}" for k, v in sorted(dae.items()) if k in ("width",)) or "default"
-    run_dir = Path(out) / "runs" / f"{dataset}{size}" / "dae" / f"{name}_seed{seed}"
-    done = run_dir / "dae_done.json"
-    if done.exists():
-        return run_dir
-    settings = {"model": "dae", "dataset": dataset, "seed": seed, "out": str(run_dir),
-                "export_dir": str(run_dir / "export"), "verbose": 0, **dae}
-    if kind == "images":
-        settings["image_size"] = image_size
-    args = [sys.executable, "-m", "tfgan_latent", "train",
-            *(f"--{k}={v}" for k, v in settings.items())]
-    if FLAGS.dry_run:
-        print(" ".join(args))
-        return run_dir
-    run_dir.mkdir(parents=True, exist_ok=True)
-    log_path = Path(out) / "logs" / (f"{dataset}{size}__dae__{name}_seed{seed}.log")
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    rc, wall, cpu = train(args, core, log_path)
-    if rc != 0:
-        raise SystemExit(f"DAE pre-training failed (rc {rc}); see {log_path}")
-    done.write_text(json.dumps({"values": dae, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
-                                "cpu": cpu_line()}) + "\n")
-    return run_dir
-
-
-def train(args, core, log_path):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    if core >= 0:
-        args = ["taskset", "-c", str(core), *args]
-        env.update(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")
-    start_wall, start_cpu = time.time(), os.times()
-    with open(log_path, "a") as log:
-        log.write(" ".join(args) + "\n")
-        log.flush()
-        rc = subprocess.call(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-    end = os.times()
-    cpu = (end.children_user + end.children_system) - (start_cpu.children_user
-                                                       + start_cpu.children_system)
-    return rc, time.time() - start_wall, cpu
-
-
-def curve_of(run_dir):
-    path = Path(run_dir) / "metrics.jsonl"
-    rows = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
-    keep = ("on_manifold_percent", "modes", "hq_percent", "fid", "ms_ssim", "num_modes")
-    return [{"step": r["step"], **{k: r[f"eval/{k}"] for k in keep if f"eval/{k}" in r}}
-            for r in rows if any(k.startswith("eval/") for k in r)]
+    return cli_args(settings)
 
 
 def meets(dataset, point):
@@ -320,8 +242,8 @@ def main(argv):
                 run_dir = out / "runs" / name
                 encoder = None
                 if ARMS[arm][1].get("rf"):
-                    encoder = dae_dir(out, cands[cand], FLAGS.dataset, FLAGS.image_size, seed,
-                                      FLAGS.core)
+                    encoder = pretrain_dae(out, FLAGS.dataset, FLAGS.image_size, seed,
+                                           cands[cand].get("width"), FLAGS.core, FLAGS.dry_run)
                 args = command(arm, cands[cand], FLAGS.dataset, FLAGS.image_size, seed, run_dir,
                                encoder)
                 if FLAGS.dry_run:
@@ -330,7 +252,7 @@ def main(argv):
                 run_dir.mkdir(parents=True, exist_ok=True)
                 log_path = out / "logs" / (name.replace("/", "__") + ".log")
                 log_path.parent.mkdir(parents=True, exist_ok=True)
-                rc, wall, cpu = train(args, FLAGS.core, log_path)
+                rc, wall, cpu = run_pinned(args, FLAGS.core, log_path)
                 curve = curve_of(run_dir)
                 if rc != 0 and not curve:  # refused or crashed before any evaluation: no
                     print(f"{name}: rc {rc} before any evaluation; not recorded (see "
