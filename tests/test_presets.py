@@ -63,6 +63,18 @@ class PresetTest(tf.test.TestCase):
         self.assertEqual(presets.preset_values("test_model", "paper", "points"), {})
         with self.assertRaisesRegex(ValueError, "already registered"):
             presets.register_preset("test_model", "cpu", {}, source="test")
+        # One data set's values on top of its kind's; the other points set keeps the kind's.
+        presets.register_preset("test_model", "cpu", {"width": 16, "batch_size": 2},
+                                source="test", kind="grid25")
+        self.assertEqual(presets.preset_values("test_model", "cpu", "points", "grid25"),
+                         {"steps": 10, "width": 16, "batch_size": 2})
+        self.assertEqual(presets.preset_values("test_model", "cpu", "points", "ring8"),
+                         {"steps": 10, "width": 8})
+        run, mdl = presets.apply("test_model", "cpu", "points", {}, {}, {"steps", "batch_size"},
+                                 "grid25")
+        self.assertEqual((run, mdl), ({"steps": 10, "batch_size": 2}, {"width": 16}))
+        with self.assertRaisesRegex(ValueError, "kind must be one of"):
+            presets.register_preset("test_model", "cpu", {}, source="test", kind="grid26")
 
     def test_errors_name_the_flag(self):
         with self.assertRaisesRegex(ValueError, "--preset must be one of"):
@@ -105,6 +117,8 @@ class RunTimeTest(tf.test.TestCase):
         self.assertEqual(eta_text({"step": 10}, 1000), "")
 
     def test_a_timed_preset_says_its_minutes_before_training(self):
+        saved = {k: presets._PRESETS.pop(k) for k in list(presets._PRESETS)
+                 if k[:2] == ("dcgan", "cpu")}
         presets.register_preset("dcgan", "cpu", {"steps": 40, "width": 8}, source="test",
                                 kind="points", minutes=2.5, cpu="Test CPU")
         try:
@@ -119,3 +133,34 @@ class RunTimeTest(tf.test.TestCase):
             self.assertEqual(cli._preset_minutes(run), "")
         finally:
             del presets._PRESETS["dcgan", "cpu", "points"]
+            presets._PRESETS.update(saved)
+
+
+class CpuPresetRecordTest(tf.test.TestCase):
+    """Every registered ``cpu`` preset is a search candidate that met the goal on its data, with
+    the record's values and CPU minutes (experiments/results/presets/search.jsonl)."""
+
+    def test_cpu_presets_match_their_search_records(self):
+        import json
+        from pathlib import Path
+
+        from tfgan_latent.train import cpu_presets, registry
+
+        registry.get_model_spec("dcgan")  # loads every registration
+        path = Path(__file__).resolve().parents[1] / "experiments/results/presets/search.jsonl"
+        records = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        self.assertNotEmpty(cpu_presets.FOUND)
+        for model, data, cand, values, cpu_s, _ in cpu_presets.FOUND:
+            arm, name = cand.split("/")
+            hits = [r for r in records if (r["arm"], r["candidate"], r["dataset"]) ==
+                    (arm, name, data) and r["meets_goal"]]
+            self.assertNotEmpty(hits, f"{model} {data} {cand}: no record that met the goal")
+            self.assertIn(cpu_s, [r["cpu_s"] for r in hits])
+            self.assertEqual(hits[0]["values"], values)
+            registered = presets.preset_values(model, "cpu", "points" if data != "shapes"
+                                               else "images", data)
+            every = values["steps"] // 10
+            self.assertEqual(registered, {**values, "log_every": every, "eval_every": every,
+                                          "sample_every": every, "checkpoint_every": every})
+            self.assertEqual(presets.preset_parts(model, "cpu", "points", data)[-1].minutes,
+                             round(cpu_s / 60, 1))

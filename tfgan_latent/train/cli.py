@@ -151,12 +151,13 @@ def _preset(run_given, model_given):
 
     run_fields = {f.name for f in dataclasses.fields(RunConfig)}
     model = run_given.get("model", FLAGS.model)
+    dataset = run_given.get("dataset", FLAGS.dataset)
     try:
-        kind = data.dataset_kind(run_given.get("dataset", FLAGS.dataset))
+        kind = data.dataset_kind(dataset)
     except ValueError:
         kind = "images"  # an unknown data set is refused by RunConfig.validate
     return presets.apply(model, run_given.get("preset", FLAGS.preset), kind, run_given,
-                         model_given, run_fields)
+                         model_given, run_fields, dataset)
 
 
 def _preset_minutes(run_cfg):
@@ -168,10 +169,12 @@ def _preset_minutes(run_cfg):
         kind = data.dataset_kind(run_cfg.dataset)
     except ValueError:
         return ""  # RunConfig.validate names the bad --dataset
-    timed = [p for p in presets.preset_parts(run_cfg.model, run_cfg.preset, kind) if p.minutes]
+    parts = presets.preset_parts(run_cfg.model, run_cfg.preset, kind, run_cfg.dataset)
+    timed = [p for p in parts if p.minutes]
     if not timed:
         return ""
-    steps = presets.preset_values(run_cfg.model, run_cfg.preset, kind).get("steps", run_cfg.steps)
+    steps = presets.preset_values(run_cfg.model, run_cfg.preset, kind,
+                                  run_cfg.dataset).get("steps", run_cfg.steps)
     minutes = timed[-1].minutes * run_cfg.steps / steps
     return (f"--preset={run_cfg.preset}: expect ~{minutes:.3g} min of training for "
             f"{run_cfg.steps} steps on {timed[-1].cpu} (AVX2-only CPUs: up to ~2x)")

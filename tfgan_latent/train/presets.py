@@ -13,8 +13,9 @@ always wins), so it is exactly a saved command line. Three names exist for every
   steps, batch, a weight average, critic steps... are searched. Each names the search record
   it comes from and its expected minutes of training on the reference CPU.
 
-A preset may hold separate values for image sets and 2-D point sets (``kind``); the values of
-``kind="any"`` apply to both, the kind's own on top.
+A preset may hold separate values for image sets and 2-D point sets (``kind``), and for one data
+set (``kind`` = its name, e.g. ``"grid25"``): the values of ``kind="any"`` apply to all, the data
+kind's on top, the data set's on top of those.
 """
 import dataclasses
 import types
@@ -45,32 +46,37 @@ _PRESETS = {}  # (model, name, kind) -> Preset
 
 
 def register_preset(model, name, values, *, source, kind="any", minutes=0.0, cpu=""):
-    """Adds preset ``name`` of ``model`` for data of ``kind`` ("any", "images", "points")."""
+    """Adds preset ``name`` of ``model`` for data of ``kind`` ("any", "images", "points", or
+    one data set's name)."""
+    from tfgan_latent.data.pipeline import DATASETS
+
     if name not in NAMES or name == "paper":
         raise ValueError(f"preset name must be one of {NAMES[1:]} (paper is the defaults), "
                          f"got {name!r}.")
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")
+    if kind not in KINDS + DATASETS:
+        raise ValueError(f"kind must be one of {KINDS} or a data set {DATASETS}, got {kind!r}.")
     if (model, name, kind) in _PRESETS:
         raise ValueError(f"preset {name!r} of {model!r} for {kind} data is already registered.")
     _PRESETS[model, name, kind] = Preset(types.MappingProxyType(dict(values)), source, minutes,
                                          cpu)
 
 
-def preset_parts(model, name, kind):
-    """The registered parts of preset ``name`` that apply to ``kind`` data ("any" first)."""
+def preset_parts(model, name, kind, dataset=None):
+    """The registered parts of preset ``name`` that apply to ``kind`` data and to ``dataset``
+    ("any" first, the data set's last)."""
     if name not in NAMES:
         raise ValueError(f"--preset must be one of {NAMES}, got {name!r}.")
-    return [p for p in (_PRESETS.get((model, name, "any")), _PRESETS.get((model, name, kind)))
-            if p is not None]
+    keys = ("any", kind) + ((dataset,) if dataset else ())
+    return [p for p in (_PRESETS.get((model, name, k)) for k in keys) if p is not None]
 
 
-def preset_values(model, name, kind):
-    """Flag name → value of preset ``name`` of ``model`` for ``kind`` data (empty for paper).
+def preset_values(model, name, kind, dataset=None):
+    """Flag name → value of preset ``name`` of ``model`` for ``kind`` data on ``dataset``
+    (empty for paper).
 
     A ``cpu`` preset that was never found for this model and kind is an error that says so
     (an empty ``authors_code`` is legitimate: the code then adds nothing to the paper)."""
-    parts = preset_parts(model, name, kind)
+    parts = preset_parts(model, name, kind, dataset)
     if name == "cpu" and not parts:
         found = sorted({k for m, n, k in _PRESETS if m == model and n == "cpu"})
         raise ValueError(f"--preset=cpu: no CPU preset of --model={model} for {kind} data yet"
@@ -85,10 +91,11 @@ def preset_values(model, name, kind):
 def presets_of(model):
     """[(name, kind, Preset)] registered for ``model``, for listings."""
     return sorted(((n, k, p) for (m, n, k), p in _PRESETS.items() if m == model),
-                  key=lambda t: (NAMES.index(t[0]), KINDS.index(t[1])))
+                  key=lambda t: (NAMES.index(t[0]), KINDS.index(t[1]) if t[1] in KINDS else 9,
+                                 t[1]))
 
 
-def apply(model, name, kind, given_run, given_model, run_fields):
+def apply(model, name, kind, given_run, given_model, run_fields, dataset=None):
     """Fills what the command line left unset from the preset.
 
     Args:
@@ -99,7 +106,7 @@ def apply(model, name, kind, given_run, given_model, run_fields):
     Returns:
         ``(run_values, model_values)``: the preset's values under the explicit ones.
     """
-    values = preset_values(model, name, kind)
+    values = preset_values(model, name, kind, dataset)
     run = {k: v for k, v in values.items() if k in run_fields}
     mdl = {k: v for k, v in values.items() if k not in run_fields}
     return {**run, **given_run}, {**mdl, **given_model}

@@ -156,8 +156,9 @@ def get_model_spec(name):
 
 
 def _load_paper_models():
-    """Paper packages register their models on import."""
+    """Paper packages register their models on import; then the CPU presets of all models."""
     import tfgan_latent.papers  # noqa: F401
+    import tfgan_latent.train.cpu_presets  # noqa: F401
 
 
 def build_nets(run_cfg, cfg):

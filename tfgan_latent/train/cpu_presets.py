@@ -1,0 +1,36 @@
+"""The ``cpu`` presets (``--preset=cpu``): settings found by ``experiments/preset_search.py``.
+
+Each entry is one search candidate that met issue 31's goal on its data (``ring8``: all 8
+modes; ``grid25``: ≥ 20 of 25; ``shapes`` 32 px: ≥ 50 % on the manifold and ≥ 15 of 18 modes),
+copied from the search record it names (``experiments/results/presets/search.md``;
+``tests/test_presets.py`` checks the values against ``search.jsonl``), with the record's CPU time
+as the expected minutes (one core of the search machine; the runs were pinned to one core) and
+an evaluation every tenth of the run, as the search scored it. The papers' methods stay intact:
+only widths, rates, steps, batch, a weight average... differ from the paper's defaults.
+"""
+from tfgan_latent.train import presets
+
+_CPU = "one core of an AMD EPYC (AVX-512, AVX512_BF16)"
+_SEARCH = "experiments/preset_search.py, experiments/results/presets/search.md: "
+
+
+def _periods(steps):
+    every = steps // 10
+    return {"log_every": every, "eval_every": every, "sample_every": every,
+            "checkpoint_every": every}
+
+
+# (model, data, search candidate, values, CPU seconds of the record, what it reached).
+FOUND = (
+    ("dcgan", "ring8", "dcgan/b512_lr1e-4_ema_20k",
+     {"batch_size": 512, "g_lr": 1e-4, "d_lr": 1e-4, "steps": 20000, "ema_decay": 0.999},
+     147.8, "seed 0: 8 of 8 modes, 90.6 % high quality"),
+    ("lsgan", "ring8", "lsgan/b256_lr2e-4",
+     {"batch_size": 256, "g_lr": 2e-4, "d_lr": 2e-4, "steps": 10000},
+     42.1, "seed 0: 8 of 8 modes, 91.7 % high quality"),
+)
+
+for _model, _data, _cand, _values, _cpu_s, _reached in FOUND:
+    presets.register_preset(
+        _model, "cpu", {**_values, **_periods(_values["steps"])}, kind=_data,
+        source=f"{_SEARCH}{_data} {_cand}, {_reached}", minutes=round(_cpu_s / 60, 1), cpu=_CPU)
