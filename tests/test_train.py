@@ -324,6 +324,19 @@ class FailureTest(tf.test.TestCase):
                 with self.assertRaisesRegex(RunLockedError, "in use by a live run"):
                     runner.train(cfg, helpers.tiny_model_config(cfg))
 
+    def test_a_refused_run_leaves_no_folder(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with RunLock(Path(tmp) / "new"):  # created here, nothing written: removed
+                self.assertTrue((Path(tmp) / "new" / ".lock").exists())
+            self.assertFalse((Path(tmp) / "new").exists())
+            with RunLock(Path(tmp) / "used"):  # the run wrote something: kept
+                (Path(tmp) / "used" / "config.json").write_text("{}")
+            self.assertTrue((Path(tmp) / "used" / "config.json").exists())
+            (Path(tmp) / "given").mkdir()  # the user's folder: kept, even empty
+            with RunLock(Path(tmp) / "given"):
+                pass
+            self.assertTrue((Path(tmp) / "given").is_dir())
+
     def test_corrupt_checkpoint_is_an_error_not_a_fresh_start(self):
         with tempfile.TemporaryDirectory() as tmp:
             cfg = helpers.tiny_run(tmp, steps=2)

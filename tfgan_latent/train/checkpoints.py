@@ -56,14 +56,17 @@ class RunLock:
     """Exclusive ``flock`` on ``DIR/.lock``: refuses a second live run on the same folder.
 
     The kernel drops the lock when its process dies, so a lock file left by a killed run
-    never blocks the rerun.
+    never blocks the rerun. A folder this lock created and the run left empty (e.g. settings
+    refused before anything was written) is removed again on exit.
     """
 
     def __init__(self, directory):
         self.path = Path(directory) / ".lock"
         self._fd = None
+        self._created = False
 
     def __enter__(self):
+        self._created = not self.path.parent.exists()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -83,6 +86,9 @@ class RunLock:
         return self
 
     def __exit__(self, *exc):
+        if self._created and [p.name for p in self.path.parent.iterdir()] == [".lock"]:
+            self.path.unlink()  # still held: no other run can have taken it meanwhile
+            self.path.parent.rmdir()
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
         self._fd = None
