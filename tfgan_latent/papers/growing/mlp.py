@@ -3,7 +3,9 @@
 Nets (thesis §7.1): G and D each have 4 hidden ``Dense(32)`` + ``LeakyReLU(0.2)`` and a
 linear output (G -> 2 points, D -> 1 logit). Initialisation is not in the thesis; it is
 that of the authors' TF1 ``tf.layers.dense`` (``Swiss_roll/gan/gan.py::generator`` /
-``discriminator``): Glorot-uniform kernels, zero biases.
+``discriminator``): Glorot-uniform kernels, zero biases. The nets' inputs take the dtype
+policy's float64 under a float64 policy (``cnn.output_dtype``; float32 otherwise), so the
+parity tests against the authors' code (``tests/test_parity_growing.py``) run in float64.
 
 Growth (§6.1): "add m - n columns of weights to the weight matrix of the first layer in
 the generator [...] the new weights are zero initialized"; the biases, every later G
@@ -25,7 +27,7 @@ from keras import layers, ops
 from tfgan_latent.checks import positive_int
 from tfgan_latent.layers import BetaFadedDense
 from tfgan_latent.models.gan import GAN, in_cross_replica
-from tfgan_latent.papers.growing import evaluation
+from tfgan_latent.papers.growing import cnn, evaluation
 
 _register = keras.saving.register_keras_serializable(package="tfgan_latent")
 LEAKY_SLOPE = 0.2  # §7.1: "leakiness factor c = 0.2"; code: tf.nn.leaky_relu default 0.2
@@ -70,7 +72,7 @@ def swiss_roll_generator(latent_dim=2, start_latent_dim=None, units=32, num_laye
                 f"`start_latent_dim` ({start_latent_dim}) must be smaller than `latent_dim` "
                 f"({latent_dim}) for a growing generator; pass None for a plain one."
             )
-    z = keras.Input((latent_dim,), name="z")
+    z = keras.Input((latent_dim,), dtype=cnn.output_dtype(), name="z")
     if start_latent_dim is None:
         x = layers.Dense(units, name="h1")(z)
     else:
@@ -94,7 +96,7 @@ def swiss_roll_discriminator(units=32, num_layers=4, name="discriminator"):
     """
     for arg, value in (("units", units), ("num_layers", num_layers)):
         positive_int(arg, value)
-    x_in = keras.Input((2,), name="x")
+    x_in = keras.Input((2,), dtype=cnn.output_dtype(), name="x")
     x = _hidden(x_in, units, 1, num_layers)
     out = layers.Dense(1, name="out")(x)
     return keras.Model(x_in, out, name=name)
@@ -171,7 +173,9 @@ class MLPGrowingGAN(GAN):
       ignores ``--lr``, so the thesis's lr-5 run of Fig. 7 is ``lr=5`` here, A4), data
       noise 0.5 (the code's ``--tn`` default is 0.0).
     * Keras RMSprop (epsilon inside the square root, as TF1's) starts its accumulator at
-      0; TF1's ``RMSPropOptimizer`` starts it at 1. Not emulated (A6).
+      0; TF1's ``RMSPropOptimizer`` starts it at 1 (A6): ``--rmsprop_initial_accumulator=1``
+      (``optimizers.TF1RMSprop``; the ``authors_code`` preset) starts it as theirs, and
+      ``tests/test_parity_growing.py`` replays their updates with it.
 
     Args:
         generator: from ``swiss_roll_generator``; a growing one has exactly one
