@@ -304,12 +304,19 @@ class GAN(TrainedModel):
             ``ExponentialMovingAverage``, so a short run's average does not stay near the
             initial weights). Only trainable variables are averaged; batch-norm moving
             statistics stay the live generator's. Previews, scores and the export use the
-            average (``averaged``); the checkpoint keeps both.
+            average (``averaged``); the checkpoint keeps both. A subclass with its own
+            ``train_step`` supports it by calling ``update_average`` and declaring
+            ``updates_average = True`` (else ``ema_decay`` is refused).
         seed: seed of the model's ``SeedGenerator`` (z and penalty draws).
     """
 
     tracker_names = ("d_loss", "g_loss", "d_real", "d_fake")
     _model_keys = ("generator", "discriminator")  # sub-models in the config and checkpoint
+    # Declared by the class that defines ``train_step``, in its own body: True where that
+    # step calls ``update_average`` exactly once, after its G updates and after counting the
+    # step. ``ema_decay`` is refused for a model whose train_step's class does not declare it
+    # (a subclass that overrides train_step does not inherit the declaration).
+    updates_average = True
 
     def __init__(
         self,
@@ -329,11 +336,13 @@ class GAN(TrainedModel):
         if not (isinstance(ema_decay, (int, float)) and 0.0 <= ema_decay < 1.0):
             raise ValueError(f"`ema_decay` must be a number in [0, 1) (0: no weight average), "
                              f"got {ema_decay!r}.")
-        if ema_decay and type(self).train_step is not GAN.train_step:
-            # Its own train_step would have to call update_average; until one does, refuse
-            # rather than preview and export a never-updated average (the initial weights).
+        owner = next(c for c in type(self).__mro__ if "train_step" in vars(c))
+        if ema_decay and not vars(owner).get("updates_average", False):
+            # A train_step that does not call update_average would preview and export a
+            # never-updated average (the initial weights): refuse it.
             raise ValueError(f"`ema_decay` is not supported by {type(self).__name__}, whose "
-                             "train_step does not update the weight average.")
+                             f"train_step ({owner.__name__}.train_step) does not update the "
+                             "weight average.")
         for name, value in (("latent_dim", latent_dim), ("d_steps", d_steps), ("g_steps", g_steps)):
             positive_int(name, value)
         if latent_distribution not in LATENT_DISTRIBUTIONS:
@@ -382,7 +391,8 @@ class GAN(TrainedModel):
 
     def update_average(self):
         """One update of the generator's weight average (``ema_decay``), at step ``self.step``
-        (already counted); a model with its own ``train_step`` calls it after its G updates."""
+        (already counted); a model with its own ``train_step`` calls it exactly once per step,
+        after its G updates and ``self.step.assign_add(1)`` (so the first step has t = 1)."""
         if not self.ema_decay:
             return
         t = ops.cast(self.step.value, "float32")

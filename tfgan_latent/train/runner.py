@@ -345,7 +345,8 @@ def _train_locked(run_cfg, model_cfg, out, chief):
             result["export"] = previous or str(gan.export_to(base, output,
                                                              export_metadata(run_cfg, gan)))
         result["export_kind"] = gan.export_kind
-        with storage_errors("the run's result files in", out):
+        # The model's own files (LIS's module grids) show the weight average too, if kept.
+        with storage_errors("the run's result files in", out), gan.averaged():
             result.update(gan.write_run_files(out))
             (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result

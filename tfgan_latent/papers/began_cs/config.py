@@ -45,6 +45,8 @@ class BEGANConfig:
     adam_epsilon: float = 1e-8  # TF1 AdamOptimizer default
     lr_decay_every: int = 0  # 0: none ([P] §4 "does not adopt" it); [B]: ×0.5 every 100k steps
     lr_decay_floor: float = 2e-5  # [B] lr_lower_boundary
+    # Generator weight average (models.gan.GAN): 0 off, as in [P], [C], [BP] and [B].
+    ema_decay: float = 0.0
 
     def resolved(self, kind):
         """A copy with the data-dependent 0 / −1 defaults filled in for ``kind``."""

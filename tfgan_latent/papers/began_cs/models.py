@@ -50,12 +50,17 @@ class BEGAN(GAN):
         constraint_norm: ``losses.latent_constraint_loss`` norm (``l1_mean``: [C]).
         latent_distribution: BEGAN's prior is ``"uniform"`` U(−1, 1).
         reuse_latents: the G step and k use the D step's z ([C]).
+        ema_decay: ``GAN``'s generator weight average (0: none, as in [P], [C], [B], [BP]);
+            updated once per step after the G step. k and M_global come from the live nets
+            (they steer training); samples, G(Enc(x)) and the export use the average, while
+            Enc is D's encoder, which is not averaged.
 
     Reference: Chang et al. 2018 (BEGAN-CS) Eq. 1-3, §3-4; Berthelot et al. 2017 §3.
     """
 
     tracker_names = ("d_loss", "g_loss", "loss_real", "loss_fake", "constraint", "k",
                      "convergence")
+    updates_average = True  # train_step calls update_average once, after the G step
 
     def __init__(self, generator, discriminator, *, latent_dim, gamma=0.5, lambda_k=1e-3,
                  alpha=0.0, k_init=0.0, k_from="post_update", recon_norm="l2_batch",
@@ -139,6 +144,7 @@ class BEGAN(GAN):
         logs.update(loss_real=loss_real, loss_fake=loss_fake, k=ops.convert_to_tensor(self.k),
                     convergence=losses.began_convergence_measure(loss_real, loss_fake, self.gamma))
         self.step.assign_add(1)
+        self.update_average()
         return self._track(logs)
 
     def checkpoint_items(self):

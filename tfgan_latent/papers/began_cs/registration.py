@@ -27,7 +27,7 @@ def build_began(run_cfg, cfg):
                   lambda_k=cfg.lambda_k, alpha=cfg.alpha, k_init=cfg.k_init, k_from=cfg.k_from,
                   recon_norm=cfg.recon_norm, constraint_norm=cfg.constraint_norm,
                   latent_distribution=cfg.latent_distribution, reuse_latents=cfg.reuse_latents,
-                  seed=run_cfg.seed, name=run_cfg.model)
+                  ema_decay=cfg.ema_decay, seed=run_cfg.seed, name=run_cfg.model)
     model.compile(g_optimizer=_adam(cfg.g_lr, cfg), d_optimizer=_adam(cfg.d_lr, cfg),
                   steps_per_execution=run_cfg.execution_steps)
     return model

@@ -37,6 +37,9 @@ class MLPGrowingConfig:
     # authors' code trains with (growing.md A6), so their Fig. 7 lr-5 run is
     # --grow=false --lr=5 --rmsprop_initial_accumulator=1 (optimizers.TF1RMSprop).
     rmsprop_initial_accumulator: float = 0.0
+    # Generator weight average (models.gan.GAN): 0 off, as in the thesis and its code; it runs
+    # on across the growth (mlp.MLPGrowingGAN).
+    ema_decay: float = 0.0
 
     def validate(self):
         value = self.rmsprop_initial_accumulator
@@ -103,6 +106,9 @@ class GrowingCNNConfig:
     # run's (planned over this many steps); the one new cycle spans the remaining --steps.
     grown_from_steps: int = 0
     extra_cycles: int = 0  # bgGAN / cgGAN grown on: latent-only cycles past the resolution's count
+    # Generator weight average (models.gan.GAN): 0 off, as in the thesis and its code; carried
+    # into each grown cycle (models.GrowingGAN.grow_average_from).
+    ema_decay: float = 0.0
 
     def schedule_total(self, steps):
         if isinstance(self.schedule_steps, bool) or not isinstance(self.schedule_steps, int) \

@@ -186,14 +186,21 @@ class MLPGrowingGAN(GAN):
             A checkpoint carries it, so a resumed run keeps the step it started with.
         d_updates: D updates per minibatch (code ``nd_steps = 10``).
         g_updates: G updates per minibatch (code ``ng_steps = 10``).
-        **kwargs: ``GAN`` arguments (``latent_dim``, ``latent_distribution``, ``seed``);
-            ``d_steps`` / ``g_steps`` must be 1 (the updates above replace them).
+        **kwargs: ``GAN`` arguments (``latent_dim``, ``latent_distribution``, ``seed``,
+            ``ema_decay``); ``d_steps`` / ``g_steps`` must be 1 (the updates above replace them).
+
+    Weight average (``ema_decay`` > 0, not in the thesis): updated once per minibatch, after
+    its ``g_updates`` G updates. G keeps its variables through the growth (only ``beta`` and
+    the optimizers change, and the new rows are exactly 0 until then), so the average simply
+    runs on: its new rows are 0 at the growth, as the live ones are, and G's function does
+    not jump there. It is not reset with the optimizers.
 
     Reference: Sandström 2019, §6.1 (growth), §7.1 (setup, Eq. 6 and 8); authors'
     ``Swiss_roll/gan/gan.py`` and ``restore_and_retrain.py``.
     """
 
     tracker_names = GAN.tracker_names + ("latent_dims_used",)
+    updates_average = True  # train_step calls update_average once, after the G updates
 
     def __init__(self, generator, discriminator, *, growth_step=None, d_updates=10, g_updates=10,
                  **kwargs):
@@ -300,6 +307,7 @@ class MLPGrowingGAN(GAN):
             used = self.start_latent_dim + grown * (self.latent_dim - self.start_latent_dim)
         logs["latent_dims_used"] = used
         self.step.assign_add(1)
+        self.update_average()
         return self._track(logs)
 
     # ---------------------------------------------------------- evaluation

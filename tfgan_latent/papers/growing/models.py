@@ -125,10 +125,25 @@ class GrowingGAN(WGANGP):
         latent_normalization: ``"per_sample"`` (each z has norm 1, the thesis text) or
             ``"batch"`` (the whole minibatch matrix has norm 1, the authors' code; A2).
         **kwargs: ``WGANGP`` arguments (``latent_dim`` = the full latent size, thesis 256;
-            ``gp_weight``; ``seed``). ``d_steps`` / ``g_steps`` are 1.
+            ``gp_weight``; ``seed``; ``ema_decay``, not in the thesis: see below).
+            ``d_steps`` / ``g_steps`` are 1.
+
+    Weight average (``ema_decay`` > 0): updated once per step after the G step, over this
+    cycle's generator variables. A grown cycle's nets are new variables, so its average is
+    made at the growth by ``grow_average_from(prev)``: the previous cycle's average goes
+    through the same transfer as the weights (``cnn.transfer_weights``: the old weights into
+    each layer's leading block), and the new entries and new layers start at the grown net's
+    own fresh values. So the average runs on across the growth as ProGAN's does (Karras et al.
+    2018 §A.1, β = 0.999; their train.py averages one network that holds every resolution,
+    ``Gs = G.clone()``, ``Gs.setup_as_moving_average_of(G)``, where a layer not yet faded in
+    sits at its initial values in both), instead of restarting at the live weights, which
+    with β = 0.999 would show the cycle's first weights for about a thousand steps. The decay's
+    warm-up counts the global step. α, β and τ are not trainable, so the averaged net fades
+    as the live one does.
     """
 
     tracker_names = WGANGP.tracker_names + ("fade",)
+    updates_average = True  # train_step calls update_average once, after the G step
 
     def __init__(self, generator, discriminator, *, arch, image_size, cycle_start=0,
                  fade_steps=0, tau_end=0.5, latent_normalization="per_sample",
@@ -241,7 +256,29 @@ class GrowingGAN(WGANGP):
                                  self.generator_variables, self.g_optimizer))
         logs["fade"] = progress
         self.step.assign_add(1)
+        self.update_average()
         return self._track(logs)
+
+    def grow_average_from(self, prev):
+        """Makes this grown cycle's weight average from ``prev``'s (the previous cycle's GAN,
+        whose weights ``cnn.transfer_weights`` put into this cycle's nets): ``prev``'s average
+        transferred the same way, with this net's own values in every entry that is new.
+
+        The transfer's fresh draws come from the layers' unseeded initializers, which give the
+        same values on every call (Keras: an unseeded initializer "will produce the same random
+        values across multiple calls"), so the new entries equal the live net's. Without an
+        average in ``prev`` (or here), this cycle's average stays at its start (the live
+        weights). Call it before training the cycle, in the strategy's scope.
+        """
+        if not self.generator_average or not getattr(prev, "generator_average", None):
+            return
+        live = [ops.convert_to_numpy(v) for v in self.generator_variables]
+        with prev.averaged():
+            cnn.transfer_weights(self.generator, prev.generator)
+        for average, variable in self.average_pairs():
+            average.assign(variable.value)
+        for variable, value in zip(self.generator_variables, live):
+            variable.assign(value)
 
     # ----------------------------------------------------------- inference
     def call(self, z, training=False):

@@ -45,7 +45,7 @@ def build_mlp_growing(run_cfg, cfg):
     gan = MLPGrowingGAN(
         generator, discriminator, growth_step=growth_step, d_updates=cfg.d_updates,
         g_updates=cfg.g_updates, latent_dim=cfg.latent_dim,
-        latent_distribution=cfg.latent_distribution, seed=run_cfg.seed,
+        latent_distribution=cfg.latent_distribution, ema_decay=cfg.ema_decay, seed=run_cfg.seed,
     )
     gan.compile(g_optimizer=rmsprop(cfg), d_optimizer=rmsprop(cfg),
                 steps_per_execution=run_cfg.execution_steps)
@@ -118,7 +118,10 @@ def cycle_stages(model):
                                  cycle_start=when.start, fade_steps=when.fade,
                                  tau_end=cfg.tau_end, latent_normalization=cfg.latent_normalization,
                                  latent_batch_size=run_cfg.batch_size,
-                                 latent_dim=cfg.latent_dim, gp_weight=cfg.gp_weight, seed=run_cfg.seed)
+                                 latent_dim=cfg.latent_dim, gp_weight=cfg.gp_weight,
+                                 ema_decay=cfg.ema_decay, seed=run_cfg.seed)
+                if prev is not None:
+                    gan.grow_average_from(prev)  # the average runs on across the growth
                 gan.compile(g_optimizer=adam(cfg), d_optimizer=adam(cfg),
                             steps_per_execution=run_cfg.execution_steps)
                 return gan

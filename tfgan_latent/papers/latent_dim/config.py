@@ -27,6 +27,8 @@ class ResizeWGANGPConfig(ResizeNetsConfig):
     beta_1: float = 0.0
     beta_2: float = 0.9
     adam_epsilon: float = 1e-8  # TF1 Adam default
+    # Generator weight average (models.gan.GAN): 0 off; the paper (§5.1) names none.
+    ema_decay: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)

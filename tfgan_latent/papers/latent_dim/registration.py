@@ -33,7 +33,7 @@ def build_wgan_gp(run_cfg, cfg):
     generator, critic = _image_nets(run_cfg, cfg, 1)
     gan = variants.WGANGP(generator, critic, latent_dim=cfg.latent_dim, d_steps=cfg.d_steps,
                           latent_distribution=cfg.latent_distribution, gp_weight=cfg.gp_weight,
-                          seed=run_cfg.seed)
+                          ema_decay=cfg.ema_decay, seed=run_cfg.seed)
     gan.compile(g_optimizer=_adam(cfg.g_lr, cfg), d_optimizer=_adam(cfg.d_lr, cfg),
                 steps_per_execution=run_cfg.execution_steps)
     return gan

@@ -73,6 +73,8 @@ class LISNetConfig(LISOptimizerConfig):
     nlayer: int = 0  # 0: the code's rule (halvings while size >= 8: 80 -> 4)
     mlp_units: int = 128  # toy MLPs only (no paper value)
     mlp_layers: int = 3
+    # Generator weight average (models.gan.GAN): 0 off, as in Jung 2017 and its code.
+    ema_decay: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)

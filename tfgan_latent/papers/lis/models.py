@@ -100,7 +100,9 @@ class GLIS(GAN):
         generator: an ``LISGenerator`` (wrap any generator: ``LISGenerator(g, N)``).
         discriminator: a model mapping samples to logits ``[B, 1]``.
         lambda_r: ``lambda_R`` (paper 0.9, §2.3 / code ``--lambda_r``).
-        **kwargs: ``GAN`` arguments (``latent_dim``, ``seed``, ...).
+        **kwargs: ``GAN`` arguments (``latent_dim``, ``seed``, ...). With ``ema_decay`` (not
+            in the paper) the average covers G and the LIS modules (``generator_variables``),
+            so samples, ``module_samples`` and the export all run the averaged chain.
 
     Reference: Jung 2017, §2.3 (G-LIS), Eq. 2; losses as in the authors' ``g_lis/main.py``.
     """
@@ -286,6 +288,11 @@ class RIterative(GAN):
         lambda_r: ``lambda`` (0.9).
         **kwargs: ``GAN`` arguments except ``d_steps``.
 
+    With ``ema_decay`` (not in the paper, ``GAN``'s weight average) the average of G's
+    variables is updated once per batch, after the last iteration (the last G update of the
+    batch; an untrained iteration's switched-off update leaves G as it was). Only G is
+    averaged: samples, scores and the export are ``G(z)``; R and D train against the live G.
+
     Reference: Jung 2017, §2.2, App. K Alg. 2; order G -> R -> D, exponent ``t`` (Alg. 2
     prints ``1 + t``) and the training draw as the authors' ``r_iterative/main.py`` runs
     them (research/lis.md §1.7).
@@ -293,6 +300,7 @@ class RIterative(GAN):
 
     tracker_names = GAN.tracker_names + ("r_loss", "trained_iterations")
     _model_keys = GAN._model_keys + ("reverser",)
+    updates_average = True  # train_step calls update_average once, after the last G update
 
     def __init__(self, generator, discriminator, reverser, *, iterations=3, lambda_r=0.9, **kwargs):
         if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
@@ -385,6 +393,7 @@ class RIterative(GAN):
             x_prev = x
         logs["trained_iterations"] = count
         self.step.assign_add(1)
+        self.update_average()
         return self._track(logs)
 
     def checkpoint_items(self):
@@ -435,7 +444,10 @@ class RSeparate(GAN):
     Args:
         generator, discriminator: the finished GAN's nets (frozen).
         reverser: a model mapping samples to ``[B, latent_dim]``.
-        **kwargs: ``GAN`` arguments (``latent_dim``, ``latent_distribution``, ``seed``).
+        **kwargs: ``GAN`` arguments (``latent_dim``, ``latent_distribution``, ``seed``);
+            no ``ema_decay``: the net it trains is R, not G (its ``train_step`` keeps no
+            average, so ``GAN`` refuses one). Where the ``--from_run`` run kept a weight
+            average, R inverts the averaged G (``registration.load_finished_run``).
 
     Reference: Jung 2017, §2.1, §3.1, App. K Alg. 1; authors' ``g_lis/train_r.py``.
     """

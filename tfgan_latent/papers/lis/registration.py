@@ -50,7 +50,8 @@ def build_glis(run_cfg, cfg):
     g, d = build_nets(run_cfg, cfg)
     g = LISGenerator(g, cfg.lis_modules, early_stop=cfg.early_stop, seed=run_cfg.seed + 1,
                      hidden_units=cfg.lis_hidden or None, name="lis_generator")
-    gan = GLIS(g, d, lambda_r=cfg.lambda_r, latent_dim=cfg.latent_dim, seed=run_cfg.seed)
+    gan = GLIS(g, d, lambda_r=cfg.lambda_r, latent_dim=cfg.latent_dim, ema_decay=cfg.ema_decay,
+               seed=run_cfg.seed)
     gan.compile(g_optimizer=rmsprop(cfg, "glis", run_cfg=run_cfg),
                 d_optimizer=rmsprop(cfg, "glis", run_cfg=run_cfg),
                 steps_per_execution=run_cfg.execution_steps)
@@ -63,7 +64,7 @@ def build_r_iterative(run_cfg, cfg):
                        cfg.mlp_units, cfg.mlp_layers)
     n = cfg.r_iterations
     gan = RIterative(g, d, r, iterations=n, lambda_r=cfg.lambda_r, latent_dim=cfg.latent_dim,
-                     seed=run_cfg.seed)
+                     ema_decay=cfg.ema_decay, seed=run_cfg.seed)
     gan.compile(g_optimizer=rmsprop(cfg, "r_iterative", n + 1),
                 d_optimizer=rmsprop(cfg, "r_iterative", n + 1),
                 r_optimizer=rmsprop(cfg, "r_iterative", n),
@@ -72,7 +73,11 @@ def build_r_iterative(run_cfg, cfg):
 
 
 def load_finished_run(directory, run_cfg):
-    """The GAN of a finished run folder, restored from its latest checkpoint (in scope)."""
+    """The GAN of a finished run folder, restored from its latest checkpoint (in scope).
+
+    A run that kept a generator weight average (``--ema_decay``) comes back with the average
+    in G (what its previews, scores and export showed), as ``evaluate --run`` loads it.
+    """
     directory = Path(directory)
     stored, src_run = read_run_folder(directory)
     for name in ("dataset", "image_size"):
@@ -88,6 +93,11 @@ def load_finished_run(directory, run_cfg):
         raise ValueError(f"--from_run={directory}: no checkpoint in {directory / 'checkpoints'}.")
     tf.train.Checkpoint(generator=src.generator, discriminator=src.discriminator) \
         .restore(latest).expect_partial()
+    if src.generator_average:  # must be restored: else it holds G's initial weights
+        average = {str(i): v for i, v in enumerate(src.generator_average)}
+        tf.train.Checkpoint(generator_average=average).restore(latest) \
+            .assert_existing_objects_matched().expect_partial()
+        src.swap_average()
     return src, stored["model"]
 
 
