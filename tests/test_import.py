@@ -62,6 +62,22 @@ def test_import_lis_checkpoint_restores_evaluates_and_resumes(tmp_path):
     assert out["step"] == 4 and "export" in out
 
 
+def test_import_with_a_weight_average_starts_it_at_the_imported_generator(tmp_path):
+    run_cfg, model_cfg = lis_run(tmp_path, ema_decay=0.999)
+    importer.import_checkpoint(PREFIX, run_cfg, model_cfg)
+    _, _, gan, _, _ = runner.restore_latest(run_cfg, model_cfg, tmp_path / "run" / "checkpoints")
+    pairs = gan.average_pairs()
+    assert pairs and len(pairs) == len(gan.generator_variables)
+    theirs = importer.read_torch(f"{PREFIX}_gen.pt")
+    for average, live in pairs:
+        np.testing.assert_array_equal(average.numpy(), live.numpy())
+    # the live weights are theirs (not the random initial ones the average began at)
+    entries = checkpoint_map.model_entries(gan)["gen"]
+    name = next(iter(theirs))
+    np.testing.assert_array_equal(entries[name].variable.numpy(),
+                                  checkpoint_map.to_ours(entries[name], theirs[name]))
+
+
 def test_imported_run_continues_as_the_authors_run(tmp_path):
     """With the optimizer states imported, our next step equals their 4th (float32 both; their
     RMSprop: lr 2^-12, alpha 0.9, eps 1e-6)."""

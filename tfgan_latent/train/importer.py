@@ -391,6 +391,8 @@ def import_checkpoint(original, run_cfg, model_cfg):
     arrays = read_original(import_map, original, list(entries))
     skipped = ignored(import_map, arrays, model)
     assign(import_map, entries, arrays, original, skipped)
+    for average, live in model.average_pairs():  # --ema_decay: start at the imported G
+        average.assign(live)
     optimizers = assign_optimizers(import_map, model, entries, arrays, original)
     if import_map.reader == "tf1":
         optimizers = sorted({getattr(e, "optimizer", "") for names in entries.values()
