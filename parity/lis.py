@@ -824,7 +824,8 @@ def write_method_report(doc, path):
                           "collapse of our N = 0 run is not the port's",
                "port": ": the authors' code does not collapse where ours does"}.get(verdict, "")
     lines += ["", f"Verdict (N = 0, flip on): **{verdict or 'pending (fewer than 3 seeds)'}**"
-              f"{meaning}."]
+              f"{meaning}. The rule covers N = 0 alone; other settings are shown beside ours for "
+              "comparison."]
     path.write_text("\n".join(lines) + "\n")
 
 
