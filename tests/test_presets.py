@@ -50,6 +50,11 @@ class PresetTest(tf.test.TestCase):
         self.assertEqual((run.batch_size, cfg.latent_dim, cfg.weight_init), (64, 128, "glorot"))
         run, _, cfg = resolve("--model=dcgan", "--preset=authors_code", "--latent_dim=7")
         self.assertEqual((run.batch_size, cfg.latent_dim), (128, 7))
+        # lgGAN's code fades over 3 epochs (subGAN.py:535), the thesis over 4 (§7.2.3).
+        _, _, cfg = resolve("--model=lggan", "--preset=authors_code")
+        self.assertEqual(cfg.fade_epochs, 3)
+        _, _, cfg = resolve("--model=lggan")
+        self.assertEqual(cfg.fade_epochs, 4)
 
     def test_kind_specific_values_on_top_of_any(self):
         presets.register_preset("test_model", "cpu", {"steps": 10, "width": 4}, source="test")

@@ -161,6 +161,8 @@ for _name in cnn.MODELS:
         _values["cggan_tau"] = False
     if _name == "clggan":  # clgGAN model.py: the old toRGB's conv2d(..., last=True) (A10)
         _values["beta_scope"] = "authors"
+    if _name == "lggan":  # lgGAN subGAN.py:535: alpha += 1/(3·batch_idxs), a 3-epoch fade
+        _values["fade_epochs"] = 3
     presets.register_preset(_name, "authors_code", _values, source=_CODE)
 presets.register_preset(
     "mlp_growing", "authors_code", {"rmsprop_initial_accumulator": 1.0},
