@@ -39,15 +39,28 @@ Dec(Enc(x)), Enc(G(z)), Dec(Enc(G(z))) and the losses at the initial weights); `
 (``train_f64_k`` in float32, ``meta["float32_drift"]`` = its max difference from the float64
 run); ``checkpoint/``: the TF1 checkpoint their ``Saver`` wrote after the ``train_f32`` steps
 (for ``tfgan-latent import``).
+
+Port or method (issue 30; ``--port_or_method``, not a fixture): their released code trained on
+our embedded 32 px ``shapes`` at experiments/began_cs.py's shapes settings (hidden_num 8 = our
+``--width``, z_dim 64, batch 64, γ 0.5, λ_k 1e-3, g_lr = d_lr = 5e-4, their Adam defaults,
+α 0 for BEGAN and their 0.1 for BEGAN-CS, 2,000 steps, seeds 0-2; their slim initializers and
+their ``np.random``/TF draws seeded with the seed as their ``main.py`` seeds 124), their loader
+fed our stream's uint8 images in our batch order; ``SIZE_SHIM`` lets their graph run at 32 px
+(conv_block_repeat 3, 8×8 bottleneck: the layout of our nets at 32 px, 38,443 G and 162,531 D
+parameters on both sides). Every 500 steps their test-time G on our fixed evaluation z is
+clipped and scored by our ``evaluate.score(x, "shapes", seed=seed)``; single-threaded TF;
+resumable per (model, seed) through ``--out``/began_shapes.json.
 """
 import argparse
 import contextlib
+import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import types
 from pathlib import Path
 
@@ -81,6 +94,14 @@ VARIANTS = {
          "self.latent_constraint = self.alpha * tf.reduce_mean(tf.norm(D_fake_code - self.z, "
          "axis=1))")],
 }
+
+# Their graph is 64 px only: __init__ sets output_height/width 64 and conv_block_repeat 4, and
+# ``generator`` sets conv_block_repeat = 4 again. With this shim ``generator`` keeps the
+# __init__ value, which ``_new_shapes_gan`` sets to log2(size) − 2 after __init__ (3 at 32 px:
+# 32 → 16 → 8, so their hard-coded 8×8 reshapes stay right), with output_height/width = size.
+# At 64 px it changes nothing. The shim's line is the generator's (8 spaces), not __init__'s.
+SIZE_SHIM = [("\n        self.conv_block_repeat = 4\n",
+              "\n        self.conv_block_repeat = self.conv_block_repeat  # parity shim\n")]
 
 
 def _stub(name, **attrs):
@@ -127,9 +148,10 @@ def _tf_shim(dtype):
     return shim
 
 
-def _load_original(original, dtype, variant):
-    """Their ``BEGAN_CS`` module (with ``variant``'s line replacements), importing their
-    ``utils`` and ``ops`` under the shims; ``sys.modules`` is restored afterwards."""
+def _load_original(original, dtype, variant, any_size=False):
+    """Their ``BEGAN_CS`` module (with ``variant``'s line replacements, and ``SIZE_SHIM``'s when
+    ``any_size``), importing their ``utils`` and ``ops`` under the shims; ``sys.modules`` is
+    restored afterwards."""
     shim = _tf_shim(dtype)
     misc = _stub("scipy.misc", imread=lambda path, **kw: np.zeros((218, 178, 3)),
                  imsave=_no_image_io, imresize=_no_image_io)
@@ -146,7 +168,7 @@ def _load_original(original, dtype, variant):
         for name in ("utils", "ops", "BEGAN_CS"):
             source = (Path(original) / f"{name}.py").read_text()
             if name == "BEGAN_CS":
-                for old, new in VARIANTS[variant]:
+                for old, new in VARIANTS[variant] + (SIZE_SHIM if any_size else []):
                     if source.count(old) != 1:
                         raise ValueError(f"variant {variant!r}: line {old!r} not found once in "
                                          f"{original}/BEGAN_CS.py (another commit?)")
@@ -379,13 +401,360 @@ def _meta(original, dtype, variant, steps, settings=None, **extra):
             **extra}
 
 
+# ----------------------------------------------- port or method (issue 30): their code on shapes
+# Their released code trained on our embedded 32 px ``shapes`` at experiments/began_cs.py's
+# settings (experiments/results/began_cs/shapes32.md: --width=8 --image_size=32
+# --shapes_lr=0.0005, batch 64, N_z 64, γ 0.5, λ_k 1e-3, 2,000 steps, seeds 0-2), scored by our
+# ``evaluate.score``: did our BEGAN / BEGAN-CS collapse because of the port or the method?
+POM = {"image_size": 32, "hidden_num": 8, "z_dim": 64, "batch_size": 64, "g_lr": 5e-4,
+       "d_lr": 5e-4, "gamma": 0.5, "lambda_k": 1e-3, "num_images": 5000,
+       "eval_samples": 1000, "final_samples": 2000}
+POM_ALPHA = {"began": 0.0, "began_cs": 0.1}  # BEGAN: their graph with α = 0; BEGAN-CS: released α
+POM_NAMES = {"began": "BEGAN", "began_cs": "BEGAN-CS"}
+POM_THRESHOLD = 5.0  # % of samples on the manifold
+POM_RULE = ("Rule (fixed before any run): per model, 'method' if the authors' code, too, has "
+            f"<= {POM_THRESHOLD:g} % of its {POM['final_samples']} final samples on the manifold "
+            f"on every seed; 'port' if it has > {POM_THRESHOLD:g} % on every seed (ours had 0 % "
+            "on every seed); otherwise 'mixed' (the seeds disagree; no verdict).")
+
+
+def _shapes_stream(seed, steps):
+    """Our run's training data: the uint8 ``shapes`` images of ``make_dataset("shapes", seed)``
+    and [steps, B] indices of its batches (the epoch permutations), checked on batch 0."""
+    from tfgan_latent.data import make_dataset, make_shapes, pipeline
+
+    n, b, size = POM["num_images"], POM["batch_size"], POM["image_size"]
+    images, _ = make_shapes(n, size, seed)
+    u8 = np.rint((images + 1.0) * 127.5).astype(np.uint8)  # colours are exactly ±1
+    index = np.stack([pipeline.batch_indices(t, batch_size=b, num_elements=n, seed=seed).numpy()
+                      for t in range(steps)])
+    first = next(iter(make_dataset("shapes", batch_size=b, seed=seed, image_size=size,
+                                   num_images=n))).numpy()
+    if not np.array_equal(_to_unit(u8[index[0]]), first):
+        raise AssertionError("the uint8 images fed to their loader are not our stream's batch 0")
+    return u8, index
+
+
+def _real_examples(seed, n):
+    """``runner.fixed_real_examples``: batch 0 of the stream of seed + 1 (BEGAN's latent stats)."""
+    from tfgan_latent.data import make_dataset
+
+    return next(iter(make_dataset("shapes", batch_size=n, seed=seed + 1,
+                                  image_size=POM["image_size"], num_images=POM["num_images"]))
+                ).numpy()
+
+
+class _ShapesSession(_session_interface()):
+    """Their session; after each of their k updates it counts a step, and every ``eval_every``
+    steps (and at the last) it stores clipped samples of their test-time G(z) on our fixed
+    evaluation z, and Enc(G(z)) and Enc(x) for BEGAN's latent statistics (scored later)."""
+
+    def __init__(self, sess, steps, eval_every, seed, real):
+        self._sess, self.gan, self.steps, self.eval_every = sess, None, steps, eval_every
+        self.seed, self.real, self.step, self.evals = seed, real, 0, []
+        self.start = None
+
+    @property
+    def graph(self):
+        return self._sess.graph
+
+    @property
+    def sess_str(self):
+        return self._sess.sess_str
+
+    def __getattr__(self, name):
+        return getattr(self._sess, name)
+
+    def _batched(self, tensor, feed, values):
+        return np.concatenate([self._sess.run(tensor, {feed: values[i:i + 500]})
+                               for i in range(0, len(values), 500)])
+
+    def _evaluate(self, losses):
+        from tfgan_latent.models.gan import prior_latents
+
+        gan, d, final = self.gan, POM["z_dim"], self.step == self.steps
+        n = POM["final_samples"] if final else POM["eval_samples"]
+        z = prior_latents("uniform", n, d, self.seed)  # our evaluation z, U(−1, 1) as theirs
+        samples = np.clip(self._batched(gan.fake_images, gan.z, z), -1.0, 1.0)
+        z_extra = prior_latents("uniform", len(self.real), d, self.seed + 101)
+        self.evals.append({
+            "step": self.step, "samples": samples, "z_extra": z_extra,
+            "codes_fake": self._batched(gan.fake_code, gan.z, z_extra),
+            "codes_real": self._batched(gan.x_code, gan.inputs, self.real),
+            "k": float(self._sess.run(gan.k)), **losses})
+
+    def run(self, fetches, feed_dict=None, **kwargs):
+        if self.start is None:
+            self.start = time.perf_counter()
+        out = self._sess.run(fetches, feed_dict, **kwargs)
+        gan = self.gan
+        if gan is not None and isinstance(fetches, list) and fetches and fetches[0] is gan.update_k:
+            self.step += 1
+            if self.step % 50 == 0 or self.step == self.steps:
+                seconds = time.perf_counter() - self.start
+                print(f"[port_or_method] step {self.step}/{self.steps}: {seconds:.1f} s "
+                      f"({seconds / self.step:.3f} s/step), k {self._sess.run(gan.k):.5f}, "
+                      f"M {out[2]:.4f}", flush=True)
+            if self.step % self.eval_every == 0 or self.step == self.steps:
+                real_err, fake_err = self._sess.run(
+                    [gan.d_loss.op.inputs[0], gan.g_loss], feed_dict)
+                self._evaluate({"loss_real": float(real_err), "loss_fake": float(fake_err),
+                                "convergence": float(out[2])})
+        return out
+
+
+def train_shapes(original, model, seed, steps, eval_every, workdir):
+    """Their ``train()`` on our shapes stream at POM's settings; (evaluations, train seconds)."""
+    module = _load_original(original, "float32", "released", any_size=True)
+    import tensorflow as tf
+
+    tf1 = tf.compat.v1
+    u8, index = _shapes_stream(seed, steps)
+    real = _real_examples(seed, POM["eval_samples"])
+    # their loader reads files in glob order (never shuffled): our stream's order, by name
+    names = [f"step{t:05d}_{i:04d}.png" for t in range(steps) for i in index[t]]
+    module.glob = lambda pattern: list(names)
+    module.get_celeba_image = lambda path, **kw: u8[int(path[-8:-4])] / 127.5 - 1.0
+    module.save_images = lambda *args, **kwargs: None
+    config = tf1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
+    with tf1.Graph().as_default(), tf1.Session(config=config) as raw:
+        tf1.set_random_seed(seed)  # main.py's seeding (their 124 → our seed)
+        np.random.seed(seed)
+        sess = _ShapesSession(raw, steps, eval_every, seed, real)
+        gan = module.BEGAN_CS(sess, epoch=1, batch_size=POM["batch_size"], z_dim=POM["z_dim"],
+                              dataset_name="celebA", checkpoint_dir=str(workdir / "checkpoint"),
+                              g_lr=POM["g_lr"], d_lr=POM["d_lr"],
+                              result_dir=str(workdir / "results"), log_dir=str(workdir / "logs"))
+        size = POM["image_size"]
+        gan.hidden_num = POM["hidden_num"]
+        gan.output_height = gan.output_width = size
+        gan.conv_block_repeat = int(np.log2(size)) - 2  # SIZE_SHIM: 8×8 bottleneck as ours
+        gan.gamma, gan.lamda, gan.alpha = POM["gamma"], POM["lambda_k"], POM_ALPHA[model]
+        if gan.num_batches != steps:
+            raise AssertionError(f"their epoch has {gan.num_batches} batches, not {steps}")
+        gan.build_model()
+        sess.gan = gan
+        if list(gan.fake_images.shape[1:]) != [size, size, 3]:
+            raise AssertionError(f"their G makes {gan.fake_images.shape}, not {size} px")
+        with raw.as_default():
+            gan.train()
+        seconds = time.perf_counter() - sess.start
+    if sess.step != steps:
+        raise AssertionError(f"their loop ran {sess.step} steps, not {steps}")
+    return sess.evals, seconds
+
+
+def _score_run(evals, seed):
+    """Our metrics of each stored evaluation (``evaluate.score``, BEGAN's latent statistics)."""
+    from tfgan_latent.papers.began_cs import analysis
+    from tfgan_latent.train import evaluate
+
+    out = []
+    for ev in evals:
+        row = {"step": ev["step"], "k": ev["k"], "loss_real": ev["loss_real"],
+               "loss_fake": ev["loss_fake"], "convergence": ev["convergence"]}
+        counts = sorted({POM["eval_samples"], len(ev["samples"])})
+        for n in counts:  # the final evaluation: also on the first 1,000 z (ours scored 1,000)
+            scores = evaluate.score(ev["samples"][:n], "shapes", seed=seed)
+            suffix = "" if n == len(ev["samples"]) else f"_{n}"
+            for key in ("on_manifold_percent", "modes", "fid", "num_samples"):
+                row[key + suffix] = scores[key]
+        stats = analysis.latent_pca(ev["codes_real"], ev["codes_fake"])
+        row["latent_var_ratio"] = stats["var_gen"] / max(stats["var_real"], 1e-12)
+        row["enc_g_error"] = float(np.mean(np.abs(ev["codes_fake"] - ev["z_extra"])))
+        out.append(row)
+    return out
+
+
+def _mean_std(values):
+    values = np.asarray(values, float)
+    return {"mean": float(values.mean()), "std": float(values.std()), "values": values.tolist()}
+
+
+def _pom_verdict(rows, seeds):
+    """POM_RULE on the finished seeds; the seeds not run are named."""
+    low = [r["on_manifold_percent"] <= POM_THRESHOLD for r in rows]
+    verdict = "method" if all(low) else "port" if not any(low) else "mixed"
+    missing = sorted(set(seeds) - {r["seed"] for r in rows})
+    if missing:
+        verdict += (f" on the {len(rows)} seeds run (seed {', '.join(map(str, missing))} not "
+                    "run: 'every seed' covers only those)")
+    return verdict
+
+
+def _pom_write(out, state, ours_path, seeds):
+    """began_shapes.json (every finished run, ours beside, summary, verdict) and .md."""
+    ours = {}
+    if Path(ours_path).is_file():
+        for row in json.loads(Path(ours_path).read_text()):
+            model = {v: k for k, v in POM_NAMES.items()}[row["config"]]
+            ours[f"{model}/seed{row['seed']}"] = row
+    summary, verdict = {}, {}
+    keys = ("on_manifold_percent", "modes", "fid", "on_manifold_percent_1000", "modes_1000",
+            "final_k", "enc_g_error", "latent_var_ratio")
+    for model in POM_NAMES:
+        rows = sorted((r for r in state["runs"].values() if r["model"] == model),
+                      key=lambda r: r["seed"])
+        if not rows:
+            continue
+        mine = [ours.get(f"{model}/seed{r['seed']}") for r in rows]
+        summary[model] = {
+            "theirs": {k: _mean_std([r[k] for r in rows]) for k in keys},
+            "ours": {k: _mean_std([m[k] for m in mine]) for k in
+                     ("on_manifold_percent", "modes", "fid", "final_k", "enc_g_error",
+                      "latent_var_ratio") if all(mine)}}
+        verdict[model] = _pom_verdict(rows, seeds)
+    state.update(summary=summary, verdict=verdict, rule=POM_RULE,
+                 ours={k: {kk: vv for kk, vv in v.items()} for k, v in ours.items()})
+    (out / "began_shapes.json").write_text(json.dumps(state, indent=1) + "\n")
+
+    def cell(stats, fmt="{:.3g}"):
+        vals = ", ".join(fmt.format(v) for v in stats["values"])
+        return f"{stats['mean']:.3g} ± {stats['std']:.2g} ({vals})"
+
+    lines = [f"# Port or method: the authors' BEGAN / BEGAN-CS code on 32 px shapes "
+             f"({state['date']})", "",
+             f"Command: `{state['command']}`", "",
+             f"CPU: {state['cpu']}; {state['threads']}.", "",
+             f"Authors' code: {state['original']} (`BEGAN_CS.py`, released; commit "
+             f"{state['original_commit']}), run by `parity/began_cs.py` under tf.compat.v1 + "
+             f"tf_slim (TF {state['tensorflow']}); settings: {state['settings_text']}", "",
+             POM_RULE, ""]
+    lines += ["| model | seed | theirs: on manifold % (2000) | theirs: modes (2000) | "
+              "theirs: on manifold % / modes (first 1000 z) | theirs: FID (2000) | theirs: "
+              "final k | theirs: modes at 500/1000/1500/2000 (1000 z) | theirs: k at 500/1000/"
+              "1500/2000 | ours: on manifold % (1000) | ours: modes | ours: FID | ours: final k "
+              "| theirs: train s |", "|---" * 13 + "|"]
+    for model in POM_NAMES:
+        for r in sorted((r for r in state["runs"].values() if r["model"] == model),
+                        key=lambda r: r["seed"]):
+            m = ours.get(f"{model}/seed{r['seed']}", {})
+            curve = "/".join(str(v) for _, v in r["curve"]["modes"])
+            k_curve = "/".join(f"{v:.3g}" for _, v in r["curve_k"])
+            lines.append(
+                f"| {POM_NAMES[model]} | {r['seed']} | {r['on_manifold_percent']:.3g} | "
+                f"{r['modes']} | {r['on_manifold_percent_1000']:.3g} / {r['modes_1000']} | "
+                f"{r['fid']:.3g} | {r['final_k']:.3g} | {curve} | {k_curve} | "
+                f"{m.get('on_manifold_percent', float('nan')):.3g} | {m.get('modes', '–')} | "
+                f"{m.get('fid', float('nan')):.3g} | {m.get('final_k', float('nan')):.3g} | "
+                f"{r['seconds_train']:.0f} |")
+    lines += ["", "mean ± std over the finished seeds (values in brackets, by seed):", "",
+              "| model | side | on manifold % | modes | FID | final k | enc_g_error | "
+              "latent_var_ratio |", "|---" * 8 + "|"]
+    for model, sides in summary.items():
+        for side, stats in sides.items():
+            if stats:
+                lines.append(f"| {POM_NAMES[model]} | {side} | " + " | ".join(
+                    cell(stats[k]) for k in ("on_manifold_percent", "modes", "fid", "final_k",
+                                             "enc_g_error", "latent_var_ratio")) + " |")
+    lines += ["", "Theirs: 2,000 final samples (our `prior_latents('uniform', 2000, 64, seed)`, "
+              "U(−1, 1) as their `np.random.uniform(-1, 1)`), clipped to [−1, 1] as our "
+              "`output_generator` and their saved samples; ours "
+              "(experiments/results/began_cs/shapes32.json): 1,000 samples (its "
+              "`eval_samples`), on the same first 1,000 z. enc_g_error and latent_var_ratio as "
+              "our `BEGAN.evaluation_extras` (1,000 real images, z of seed + 101).", "",
+              "Verdict: " + "; ".join(f"{POM_NAMES[m]}: **{v}**" for m, v in verdict.items()),
+              ""]
+    (out / "began_shapes.md").write_text("\n".join(lines))
+
+
+def port_or_method(args):
+    """Trains every (model, seed) not yet in ``out/began_shapes.json``; rewrites it after each."""
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "began_shapes.json"
+    seeds = [int(s) for s in args.seeds.split(",")]
+    models = args.models.split(",")
+    cpu = subprocess.run("lscpu | grep 'Model name'", shell=True, capture_output=True,
+                         text=True).stdout.split(":", 1)[-1].strip() or platform.processor()
+    commit = subprocess.run(["git", "-C", args.original, "rev-parse", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    settings = {**POM, "alpha": POM_ALPHA, "steps": args.steps, "eval_every": args.eval_every,
+                "adam": "their tf.train.AdamOptimizer(lr) defaults: β1 0.9, β2 0.999, ε 1e-8"}
+    state = json.loads(path.read_text()) if path.is_file() else {"runs": {}}
+    if args.report_only:  # the tables again from the finished runs (their command and date)
+        return _pom_write(out, state, args.ours, seeds)
+    state = {k: v for k, v in state.items() if k == "runs"}
+    state["runs"] = {k: r for k, r in state["runs"].items()
+                     if r["steps"] == args.steps and r["eval_every"] == args.eval_every}
+    state.update(
+        command=("PYTHONPATH=. python -m parity.began_cs --original=PATH --port_or_method "
+                 f"--models={args.models} --seeds={args.seeds} --steps={args.steps} "
+                 f"--eval_every={args.eval_every} --out={args.out}"),
+        cpu=cpu, date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        threads="TF intra/inter op threads 1, nice -n 5, on a 2-core machine shared with "
+                "other jobs (seconds are wall time under that load)",
+        original="chang810249/BEGAN-CS",
+        original_commit=commit or "a4ff342 per research note (the checkout is not a git repo)",
+        tensorflow=tf.__version__, settings=settings,
+        settings_text=(f"{POM['image_size']} px (SIZE_SHIM: conv_block_repeat 3, 8×8 "
+                       f"bottleneck), hidden_num {POM['hidden_num']}, z_dim {POM['z_dim']}, "
+                       f"batch {POM['batch_size']}, γ {POM['gamma']}, λ_k {POM['lambda_k']}, "
+                       f"g_lr = d_lr = {POM['g_lr']:g}, α 0 (BEGAN) / 0.1 (BEGAN-CS), "
+                       f"{args.steps} steps, their Adam defaults, their initializers and "
+                       "np/TF draws seeded with the seed, data: our shapes stream "
+                       f"(5,000 images, our epoch permutations) through their loader."))
+    for seed in seeds:
+        for model in models:
+            key = f"{model}/seed{seed}"
+            if key in state["runs"]:
+                print(f"[port_or_method] {key}: done already, skipped", flush=True)
+                continue
+            print(f"[port_or_method] {key}: training their code", flush=True)
+            start = time.perf_counter()
+            with tempfile.TemporaryDirectory() as tmp:
+                evals, seconds = train_shapes(args.original, model, seed, args.steps,
+                                              args.eval_every, Path(tmp))
+            scored = _score_run(evals, seed)
+            final = scored[-1]
+            row = {"model": model, "config": POM_NAMES[model], "seed": seed, "steps": args.steps,
+                   "eval_every": args.eval_every, "alpha": POM_ALPHA[model],
+                   **{k: v for k, v in final.items() if k != "step"},
+                   "final_k": final["k"], "final_convergence": final["convergence"],
+                   "curve": {k: [[r["step"], r.get(f"{k}_1000", r[k])] for r in scored]
+                             for k in ("on_manifold_percent", "modes", "fid")},
+                   "curve_k": [[r["step"], r["k"]] for r in scored],
+                   "curve_latent": [[r["step"], r["enc_g_error"], r["latent_var_ratio"]]
+                                    for r in scored],
+                   "seconds_train": round(seconds, 1),
+                   "seconds_total": round(time.perf_counter() - start, 1),
+                   "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+            state["runs"][key] = row
+            print("[port_or_method] " + json.dumps({k: v for k, v in row.items()
+                                                     if not k.startswith("curve")}), flush=True)
+            _pom_write(out, state, args.ours, seeds)
+    _pom_write(out, state, args.ours, seeds)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--original", required=True,
                         help="a checkout of chang810249/BEGAN-CS (never downloaded here)")
+    parser.add_argument("--port_or_method", action="store_true",
+                        help="instead of the fixtures: their code trained on our 32 px shapes "
+                             "(issue 30; see the port-or-method section), resumable")
+    parser.add_argument("--models", default="began,began_cs", help="port_or_method: models")
+    parser.add_argument("--seeds", default="0,1,2", help="port_or_method: seeds, in order")
+    parser.add_argument("--steps", type=int, default=2000, help="port_or_method: steps")
+    parser.add_argument("--eval_every", type=int, default=500, help="port_or_method: period")
+    parser.add_argument("--out", default="experiments/results/port_or_method",
+                        help="port_or_method: folder of began_shapes.json / .md")
+    parser.add_argument("--report_only", action="store_true",
+                        help="port_or_method: rewrite began_shapes.json/.md from the finished "
+                             "runs without training (e.g. after an interrupted invocation)")
+    parser.add_argument("--ours", default="experiments/results/began_cs/shapes32.json",
+                        help="port_or_method: our runs' rows")
     args = parser.parse_args(argv)
     if not (Path(args.original) / "BEGAN_CS.py").is_file():
         parser.error(f"--original={args.original}: no BEGAN_CS.py there")
+    if args.port_or_method:
+        if set(args.models.split(",")) - set(POM_ALPHA):
+            parser.error(f"--models: some of {sorted(POM_ALPHA)}")
+        return port_or_method(args)
     import tensorflow as tf
 
     tf.compat.v1.disable_eager_execution()
