@@ -260,13 +260,8 @@ def _session_interface():
     return session.SessionInterface
 
 
-class _RecordingSession(_session_interface()):
-    """Their session, plus: initial weights before their first run through it, and the losses
-    of each training run (the fetched values of the same run, so pre-update for D and G)."""
-
-    def __init__(self, sess, tf1, init):
-        self._sess, self._tf1, self._init, self.gan = sess, tf1, init, None
-        self.steps = []
+class _SessionProxy(_session_interface()):
+    """Their ``tf.Session`` (``self._sess``) behind a wrapper that adds to its ``run``."""
 
     @property
     def graph(self):
@@ -278,6 +273,15 @@ class _RecordingSession(_session_interface()):
 
     def __getattr__(self, name):
         return getattr(self._sess, name)
+
+
+class _RecordingSession(_SessionProxy):
+    """Their session, plus: initial weights before their first run through it, and the losses
+    of each training run (the fetched values of the same run, so pre-update for D and G)."""
+
+    def __init__(self, sess, tf1, init):
+        self._sess, self._tf1, self._init, self.gan = sess, tf1, init, None
+        self.steps = []
 
     def run(self, fetches, feed_dict=None, **kwargs):
         gan = self.gan
@@ -444,7 +448,7 @@ def _real_examples(seed, n):
                 ).numpy()
 
 
-class _ShapesSession(_session_interface()):
+class _ShapesSession(_SessionProxy):
     """Their session; after each of their k updates it counts a step, and every ``eval_every``
     steps (and at the last) it stores clipped samples of their test-time G(z) on our fixed
     evaluation z, and Enc(G(z)) and Enc(x) for BEGAN's latent statistics (scored later)."""
@@ -453,17 +457,6 @@ class _ShapesSession(_session_interface()):
         self._sess, self.gan, self.steps, self.eval_every = sess, None, steps, eval_every
         self.seed, self.real, self.step, self.evals = seed, real, 0, []
         self.start = None
-
-    @property
-    def graph(self):
-        return self._sess.graph
-
-    @property
-    def sess_str(self):
-        return self._sess.sess_str
-
-    def __getattr__(self, name):
-        return getattr(self._sess, name)
 
     def _batched(self, tensor, feed, values):
         return np.concatenate([self._sess.run(tensor, {feed: values[i:i + 500]})
