@@ -328,13 +328,18 @@ def run_clggan(original, dtype, seed=547, checkpoint_dir=None, init=None):
             fades = [(p, p, p / 2) for p in (0.0, 0.25, 0.5, 0.75, 1.0)]
             losses2 = _steps(tf, sess, gan, draws2, gamma, fades)
             arrays.update({f"c2_after/{k}": v for k, v in _variables(tf, sess).items()})
+    return _with_cycle2_draws(arrays, draws2, losses2, fades)
+
+
+
+def _with_cycle2_draws(arrays, draws2, losses2, fades):
+    """``arrays`` plus cycle 2's draws (z, reals, the penalty's γ), losses and fade values."""
     for i, (z, real, g_) in enumerate(draws2):
         arrays.update({f"c2_draw/z{i}": z, f"c2_draw/real{i}": real,
                        f"c2_draw/gamma{i}": g_[:, 0, 0, 0]})
     arrays.update({f"c2_loss/{k}": v for k, v in losses2.items()})
     arrays["c2_fades"] = np.array(fades)
     return arrays
-
 
 def run_mbstd(original, dtype, seed=547, init=None):
     import tensorflow as tf
@@ -437,12 +442,7 @@ def run_lggan(original, dtype, seed=547, init=None):
                                f"c2_{tag}/d_fake": d_fake, f"c2_{tag}/alpha": np.array(a)})
             losses2 = _steps(tf, sess, gan, draws2, gamma, [{"alpha": a} for a in LG_FADES])
             arrays.update({f"c2_after/{k}": v for k, v in _variables(tf, sess).items()})
-    for i, (z, real, g_) in enumerate(draws2):
-        arrays.update({f"c2_draw/z{i}": z, f"c2_draw/real{i}": real,
-                       f"c2_draw/gamma{i}": g_[:, 0, 0, 0]})
-    arrays.update({f"c2_loss/{k}": v for k, v in losses2.items()})
-    arrays["c2_fades"] = np.array(LG_FADES)
-    return arrays
+    return _with_cycle2_draws(arrays, draws2, losses2, LG_FADES)
 
 
 # ----------------------------------------------------------------- Swiss roll (§7.1)
