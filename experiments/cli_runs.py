@@ -60,7 +60,8 @@ def curve_of(run_dir):
     """The evaluations a run wrote to its ``metrics.jsonl``: [{"step", metric: value}]."""
     path = Path(run_dir) / "metrics.jsonl"
     rows = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
-    keep = ("on_manifold_percent", "modes", "hq_percent", "fid", "ms_ssim", "num_modes")
+    keep = ("on_manifold_percent", "modes", "hq_percent", "fid", "ms_ssim", "num_modes",
+            "enc_g_error", "latent_var_ratio")
     return [{"step": r["step"], **{k: r[f"eval/{k}"] for k in keep if f"eval/{k}" in r}}
             for r in rows if any(k.startswith("eval/") for k in r)]
 
