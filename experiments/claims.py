@@ -124,7 +124,7 @@ COMPARISONS = {
                    (("BEGAN", "began", {}), ("BEGAN-CS", "began_cs", {})), preset="paper",
                    flags={"batch_size": 64, "steps": 20000}, collapse_is_claim=True,
                    also=(("lost_after_peak", True), ("enc_g_error", True))),
-        # Sensitivity (research/began_cs.md §6.5): γ = 0.25, the value a dropped "0." in the
+        # Sensitivity (research/began_cs.md §4, item 5): γ = 0.25, the value a dropped "0." in the
         # printed 25 would give (γ ∈ [0, 1] by §3); labelled as ours, not the paper's.
         Comparison("grid25_paper_toy_gamma0.25", "BEGAN-CS §4.6 at γ = 0.25 (sensitivity, "
                    "ours)", "grid25", (("BEGAN", "began", {}), ("BEGAN-CS", "began_cs", {})),
