@@ -275,6 +275,9 @@ def main(argv):
                           "final": curve[-1] if curve else {}, "cpu": cpu_line(),
                           "date": time.strftime("%Y-%m-%d %H:%M")}
                 record["meets_goal"] = bool(curve) and meets(FLAGS.dataset, curve[-1])
+                if encoder is not None:  # the RF arm's DAE pre-training, run once, not in cpu_s
+                    record["dae_cpu_s"] = json.loads(
+                        (Path(encoder) / "dae_done.json").read_text())["cpu_s"]
                 with open(out / "search.jsonl", "a") as f:
                     f.write(json.dumps(record, sort_keys=True) + "\n")
                 print(f"{name}: rc {rc}, {wall:.0f} s, final {record['final']}", flush=True)
