@@ -1,7 +1,8 @@
 """The weight-averaged generator of a run against its live one: the same latents, the run's
 evaluation (on ``shapes``: on-manifold %, modes, and the visual decision's reasons).
 
-    python experiments/average_vs_live.py --run=experiments/results/presets/runs/shapes32/dcgan/demo20_seed0
+    python experiments/average_vs_live.py \
+        --run=experiments/results/presets/runs/shapes32/dcgan/demo20_seed0
 
 Appends one line per run to ``--out`` (``average_vs_live.jsonl``) and rewrites the ``.md`` next to
 it. Used by issue 31's search notes (is a longer average worth trying?).
@@ -49,7 +50,8 @@ def main(_):
     for r in rows:
         for name in ("average", "live"):
             lines.append(f"| {r['run']} | {r['step']} | {r['num']} (seed {r['seed']}) | {name} | "
-                         + " | ".join(f"{r[name].get(k, '–'):g}" for k in KEYS) + f" | {r['cpu']} |")
+                         + " | ".join(f"{r[name].get(k, '–'):g}" for k in KEYS)
+                         + f" | {r['cpu']} |")
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
