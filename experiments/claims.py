@@ -20,6 +20,12 @@ beforehand"; "a claim is judged only against a baseline that trains"):
   collapsed on k of n seeds)". A comparison whose claim is about the baseline's collapse (the
   paper's own toy setting of RFGAN §4, "where the plain GAN is expected to miss modes") says so
   (``collapse_is_claim``) and keeps every seed.
+* **Runs shared with the preset search**: a comparison at the CPU preset that names the search
+  candidate the preset was copied from (``search_candidate``) takes an arm's seed from
+  ``experiments/results/presets/search.jsonl`` when the search ran that model, ±RF, data set and
+  seed with the same values (the preset's; only the evaluation period differs: a sixth of the
+  run there, a tenth here; both score the final step on the same 1,000 samples); the record
+  says ``"source": "search"``. Nothing else is imported.
 * **Derived metric** ``lost_after_peak``: the best evaluation's modes minus the last's (lower
   is better: "modes kept over training", BEGAN-CS §4).
 * **Verdict** on the comparison's metric (higher is better, or lower where marked), paired per
@@ -50,6 +56,8 @@ flags.DEFINE_list("comparisons", [], "comparison names (default: all of the pape
 flags.DEFINE_list("seeds", ["0", "1", "2", "3", "4"], "paired seeds")
 flags.DEFINE_integer("core", -1, "pin each run to this CPU core (taskset); -1: no pinning")
 flags.DEFINE_boolean("report", False, "only rewrite claims.md from claims.jsonl")
+flags.DEFINE_boolean("recurve", False, "re-read each recorded run's curve from its run folder "
+                     "(where the folder is still here), then rewrite the tables")
 flags.DEFINE_boolean("dry_run", False, "print the commands, run nothing")
 FLAGS = flags.FLAGS
 
@@ -73,6 +81,7 @@ class Comparison:
     flags: dict = dataclasses.field(default_factory=dict)
     collapse_is_claim: bool = False
     also: tuple = ()  # further (metric, lower_is_better) pairs, each with its own verdict
+    search_candidate: str = ""  # the preset search's candidate these arms equal (reuse_search)
 
 
 # RFGAN §4 (Bang & Shim 2018, Figs. 3-4): the RF discriminator keeps the modes the plain GAN
@@ -93,7 +102,7 @@ COMPARISONS = {
         Comparison("shapes_dcgan_preset", _RF_CLAIM + " and puts more samples on the manifold",
                    "shapes", (("DCGAN", "dcgan", {}), ("DCGAN-RF", "dcgan", {"rf": True})),
                    metric="on_manifold_percent", flags={"width": 32},
-                   also=(("modes", False), ("ms_ssim", True))),
+                   also=(("modes", False), ("ms_ssim", True)), search_candidate="demo15"),
         Comparison("ring8_dcgan_paper_toy", _RF_CLAIM + " (the paper's toy setting)", "ring8",
                    (("DCGAN", "dcgan", {}), ("DCGAN-RF", "dcgan", {"rf": True})),
                    preset="paper",
@@ -177,6 +186,30 @@ def lis_records(root, core, dry_run):
                                     "cpu_s": timing.get("cpu_s", 0) / (3 * LIS_SEEDS),
                                     "cpu": timing.get("cpu", "–")})
     return records
+
+
+def from_search(comp, model, arm_flags, seed):
+    """The preset search's record of this arm and seed (rule "Runs shared with the preset
+    search"), as a claims record; None when the search has none with the comparison's values."""
+    if not comp.search_candidate or comp.preset != "cpu":
+        return None
+    path = Path("experiments/results/presets/search.jsonl")
+    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
+    rows = [r for r in rows if r["dataset"] == comp.dataset and r["candidate"] == comp.search_candidate
+            and r["arm"] in (model, model + "_rf") and r["rc"] == 0]
+    if len({json.dumps(r["values"], sort_keys=True) for r in rows}) != 1:
+        return None  # the arms' values must be one setting
+    arm = model + ("_rf" if arm_flags.get("rf") else "")
+    match = [r for r in rows if r["arm"] == arm and r["seed"] == seed
+             and all(r["values"].get(k, v) == v for k, v in comp.flags.items())]
+    if not match:
+        return None
+    r = match[-1]
+    curve = [{k: v for k, v in point.items()} for point in r.get("curve", [])] or [r["final"]]
+    return {"model": model, "dataset": comp.dataset, "seed": seed, "rc": r["rc"],
+            "curve": curve, "final": r["final"], "wall_s": r["wall_s"], "cpu_s": r["cpu_s"],
+            "core": r["core"], "cpu": r["cpu"], "date": r["date"], "source": "search",
+            "search_values": r["values"]}
 
 
 def run_dir_of(root, comp, label, seed):
@@ -305,6 +338,22 @@ def report(root, paper, records=None):
                       + f". **Verdict ({metric}): {text}**"
                       + (f" (paired differences, positive favours {comp.arms[1][0]}: "
                          f"{', '.join(f'{d:.3g}' for d in diffs)})" if diffs else "")]
+        k_rows = [r for r in rows if any("k_t" in p for p in r["curve"])]
+        if k_rows:  # BEGAN's equilibrium term (research/began_cs.md §4 item 5: near its clip)
+            def first_at_clip(r):
+                return next((str(p["step"]) for p in r["curve"] if p.get("k_t", 0) >= 1.0), "never")
+            lines += ["", "`k_t` (BEGAN's equilibrium term, as logged in training at each "
+                      "evaluation's step): " + "; ".join(
+                          f"{label} last {fmt([r['curve'][-1].get('k_t') for r in rs])}, first "
+                          f"evaluation at the clip (1) at step {', '.join(map(first_at_clip, rs))}"
+                          for label, *_ in comp.arms
+                          for rs in [sorted((r for r in k_rows if r["arm"] == label),
+                                            key=lambda r: r["seed"])]) + "."]
+        shared = sorted((r["arm"], r["seed"]) for r in rows if r.get("source") == "search")
+        if shared:
+            lines += ["", "From the preset search's records (same values; docstring rule "
+                      "\"Runs shared with the preset search\"): "
+                      + ", ".join(f"{a} seed {s}" for a, s in shared) + "."]
         lines += ["", f"CPU: {rows[0]['cpu']}.", ""]
     (Path(root) / "claims.md").write_text("\n".join(lines) + "\n")
 
@@ -321,7 +370,16 @@ def main(argv):
         if records:
             report(root, FLAGS.paper, records)
         return
-    if FLAGS.report:
+    if FLAGS.recurve:  # e.g. after curve_of learnt to keep a further key (k_t)
+        records = read(root)
+        for r in records:
+            comp = next(c for c in COMPARISONS[FLAGS.paper] if c.name == r["comparison"])
+            run_dir = run_dir_of(root, comp, r["arm"], r["seed"])
+            if r.get("source") != "search" and (run_dir / "metrics.jsonl").exists():
+                r["curve"] = curve_of(run_dir)
+        (root / "claims.jsonl").write_text(
+            "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    if FLAGS.report or FLAGS.recurve:
         report(root, FLAGS.paper)
         return
     comps = [c for c in COMPARISONS[FLAGS.paper]
@@ -331,6 +389,17 @@ def main(argv):
         for comp in comps:
             for label, model, arm_flags in comp.arms:
                 if (comp.name, label, seed) in done:
+                    continue
+                shared = from_search(comp, model, arm_flags, seed)
+                if shared is not None:
+                    record = {**shared, "comparison": comp.name, "arm": label,
+                              "flags": {**comp.flags, **arm_flags}, "preset": comp.preset,
+                              "collapsed": collapsed(comp.dataset, shared["final"])}
+                    if not FLAGS.dry_run:
+                        with open(root / "claims.jsonl", "a") as f:
+                            f.write(json.dumps(record, sort_keys=True) + "\n")
+                    print(f"{comp.name} {label} seed {seed}: from the preset search, "
+                          f"{shared['final']}", flush=True)
                     continue
                 run_dir = run_dir_of(root, comp, label, seed)
                 encoder = None

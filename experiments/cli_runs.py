@@ -57,13 +57,21 @@ def run_pinned(args, core, log_path):
 
 
 def curve_of(run_dir):
-    """The evaluations a run wrote to its ``metrics.jsonl``: [{"step", metric: value}]."""
+    """The evaluations a run wrote to its ``metrics.jsonl``: [{"step", metric: value}], with
+    BEGAN's equilibrium term ``k_t`` (a training log, not an evaluation) as last logged at or
+    before each evaluation's step."""
     path = Path(run_dir) / "metrics.jsonl"
     rows = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
     keep = ("on_manifold_percent", "modes", "hq_percent", "fid", "ms_ssim", "num_modes",
             "enc_g_error", "latent_var_ratio")
-    return [{"step": r["step"], **{k: r[f"eval/{k}"] for k in keep if f"eval/{k}" in r}}
-            for r in rows if any(k.startswith("eval/") for k in r)]
+    curve, k_t = [], None
+    for r in rows:
+        if "k" in r:
+            k_t = r["k"]
+        if any(k.startswith("eval/") for k in r):
+            point = {"step": r["step"], **{k: r[f"eval/{k}"] for k in keep if f"eval/{k}" in r}}
+            curve.append(point if k_t is None else {**point, "k_t": k_t})
+    return curve
 
 
 def pretrain_dae(root, dataset, image_size, seed, width, core, dry_run=False):
