@@ -168,6 +168,12 @@ CANDIDATES = {
         },
     },
 }
+# DRAGAN (RFGAN's comparison family): on the 2-D sets, the two settings that train DCGAN and
+# LSGAN there (their ring8 presets), one seed each (issue 31: "measured on one seed").
+CANDIDATES["dragan"] = {"points": {
+    "b256_lr2e-4": CANDIDATES["lsgan"]["points"]["b256_lr2e-4"],
+    "b512_lr1e-4_ema_20k": CANDIDATES["dcgan"]["points"]["b512_lr1e-4_ema_20k"],
+}}
 CANDIDATES["began"] = CANDIDATES["began_cs"] = _BEGAN
 CANDIDATES["wgan_gp_resize"] = {"images": {
     "w32_z32": {"width": 32, "latent_dim": 32, "batch_size": 32, "steps": 3000},
