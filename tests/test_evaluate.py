@@ -48,6 +48,12 @@ class ImageMetricsTest(tf.test.TestCase):
 
     def test_priors(self):
         rng_draw = np.random.default_rng(3 + 7919).standard_normal((10, 12))
+        # N(0, I) as drawn: no row scaling (a unit-norm "normal" once put every evaluation of a
+        # normal-prior model, e.g. WGAN-GP, at G of z near 0).
+        self.assertAllClose(prior_latents("normal", 10, 12, 3), rng_draw, rtol=1e-6)
+        z = prior_latents("normal", 2000, 64, 1)
+        self.assertLess(abs(z.std() - 1.0), 0.02)
+        self.assertLess(abs(np.linalg.norm(z, axis=1).mean() - 8.0), 0.1)  # ≈ √64
         z = prior_latents("unit_sphere", 10, 12, 3)
         self.assertAllClose(np.linalg.norm(z, axis=1), np.ones(10), rtol=1e-6)
         self.assertAllClose(z * np.linalg.norm(rng_draw, axis=1, keepdims=True), rtol=1e-5,
@@ -62,6 +68,20 @@ class ImageMetricsTest(tf.test.TestCase):
                             walks.unit_latents(7, 12, 3 + 7919, "per_sample"))
         z = prior_latents("uniform", 500, 4, 0)
         self.assertTrue(np.all(np.abs(z) <= 1.0) and abs(z.std() - 1 / np.sqrt(3)) < 0.03)
+
+    def test_normal_prior_model_is_scored_on_its_prior(self):
+        # Model level: a WGAN-GP (N(0, I) z, Gulrajani et al. 2017 code) built by the registry;
+        # the z that in-run scores and `evaluate` feed its generator are the numpy draw itself.
+        with tempfile.TemporaryDirectory() as tmp:
+            run_cfg = helpers.tiny_run(tmp, model="wgan_gp", dataset="ring8")
+            gan = runner.build_model(run_cfg, helpers.tiny_model_config(run_cfg))
+        seen = []
+        source = evaluate_lib.gan_source(gan, run_cfg)
+        source._fn = lambda z: seen.append(np.asarray(z)) or np.zeros((len(z), 2), np.float32)
+        source.generate(300, 5)
+        z = np.concatenate(seen)
+        want = np.random.default_rng(5 + 7919).standard_normal((300, gan.latent_dim))
+        self.assertAllClose(z, want, rtol=1e-6)
 
 
 class GrowingEvalTest(tf.test.TestCase):

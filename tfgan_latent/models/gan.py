@@ -69,6 +69,8 @@ def prior_latents(prior, n, latent_dim, seed, batch_size=None):
     if prior == "uniform":
         return rng.uniform(-1.0, 1.0, (n, latent_dim)).astype(np.float32)
     z = rng.standard_normal((n, latent_dim))
+    if prior == "normal":
+        return z.astype(np.float32)
     block = int(batch_size or n) if prior == "unit_sphere_batch" else None
     return unit_norm(z, block).astype(np.float32)
 
