@@ -48,7 +48,7 @@ import numpy as np
 from absl import app, flags
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cli_runs import KIND, cli_args, cpu_line, curve_of, pretrain_dae, run_pinned  # noqa: E402
+from cli_runs import KIND, cli_args, cpu_line, curve_of, pretrain_dae, rescored, run_pinned  # noqa: E402
 
 flags.DEFINE_string("paper", "rfgan", "rfgan | lis | began_cs (growing, latent_dim: their "
                     "comparisons wait for CPU presets that train)")
@@ -241,14 +241,28 @@ def collapsed(dataset, point):
     return point.get("on_manifold_percent", 0.0) < 5.0
 
 
-def read(root):
+def read(root, paper=None):
+    """The claim records; a normal-prior run's final score re-scored after the prior fix
+    (``rescore_prior.py``), with ``collapsed`` judged on it."""
     path = Path(root) / "claims.jsonl"
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
+    records = [json.loads(x) for x in path.read_text().splitlines() if x.strip()] \
+        if path.exists() else []
+    comps = {c.name: c for c in COMPARISONS.get(paper or Path(root).parent.name, [])}
+    out = []
+    for r in records:
+        if r["comparison"] in comps and r.get("source") != "search":
+            r = rescored(r, run_dir_of(root, comps[r["comparison"]], r["arm"], r["seed"]))
+            if r.get("rescored"):
+                r["collapsed"] = collapsed(r["dataset"], r["final"])
+        out.append(r)
+    return out
 
 
 def value_of(record, metric):
     """The last evaluation's ``metric``, or the derived ``lost_after_peak`` (modes)."""
     if metric == "lost_after_peak":
+        if record.get("rescored"):
+            return None  # its curve was scored before the prior fix
         peak = max((p.get("modes", 0) for p in record["curve"]), default=0)
         return peak - record["final"].get("modes", 0)
     return record["final"].get(metric, 0)
@@ -269,6 +283,10 @@ def verdict(comp, records, metric=None, lower_is_better=None):
             return (f"not testable here (baseline collapsed on {len(broken)} of {len(pairs)} "
                     "seeds)"), []
         pairs = [s for s in pairs if not by[base, s]["collapsed"] and not by[arm, s]["collapsed"]]
+    pairs = [s for s in pairs if None not in (value_of(by[base, s], metric),
+                                              value_of(by[arm, s], metric))]
+    if not pairs:
+        return "not testable here (curves scored before the prior fix)", []
     sign = -1.0 if lower_is_better else 1.0
     diffs = [sign * (value_of(by[arm, s], metric) - value_of(by[base, s], metric))
              for s in pairs]
@@ -317,9 +335,13 @@ def report(root, paper, records=None):
         for label, *_ in comp.arms:
             rs = sorted((r for r in rows if r["arm"] == label), key=lambda r: r["seed"])
             col = lambda k: fmt([r["final"].get(k) for r in rs])
-            peaks = [max((p.get(comp.metric, 0) for p in r["curve"]), default=0) for r in rs]
-            lost = [p - r["final"].get(comp.metric, 0) for p, r in zip(peaks, rs)]
+            peaks = [None if r.get("rescored") else  # its curve was scored before the fix
+                     max((p.get(comp.metric, 0) for p in r["curve"]), default=0) for r in rs]
+            lost = [None if p is None else p - r["final"].get(comp.metric, 0)
+                    for p, r in zip(peaks, rs)]
             names = [str(r["seed"]) for r in rs if r["collapsed"]]
+            if any(r.get("rescored") for r in rs):
+                label = f"{label} †"
             lines.append(f"| {label} | " + "".join(f"{col(k)} | " for k in extra)
                          + f"{col('modes')} | {col('hq_percent')} | "
                          f"{col('on_manifold_percent')} | {col('ms_ssim')} | {fmt(peaks)} | "
@@ -349,6 +371,11 @@ def report(root, paper, records=None):
                           for label, *_ in comp.arms
                           for rs in [sorted((r for r in k_rows if r["arm"] == label),
                                             key=lambda r: r["seed"])]) + "."]
+        if any(r.get("rescored") for r in rows):
+            lines += ["", "† final scores re-scored after the prior fix "
+                      "(`experiments/rescore_prior.py`; before it, normal-prior runs were "
+                      "scored on unit-norm z); peak and lost-after-peak still come from the "
+                      "curves scored before the fix."]
         shared = sorted((r["arm"], r["seed"]) for r in rows if r.get("source") == "search")
         if shared:
             lines += ["", "From the preset search's records (same values; docstring rule "

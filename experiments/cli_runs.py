@@ -15,6 +15,31 @@ from pathlib import Path
 DAE = {"points": {"noise": "gaussian", "toy_noise_std": 0.1, "batch_size": 512, "steps": 2000},
        "images": {"batch_size": 64, "steps": 800}}
 KIND = {"shapes": "images", "ring8": "points", "grid25": "points"}
+# Final scores of normal-prior runs re-scored after the prior_latents fix (rescore_prior.py).
+RESCORE = Path("experiments/results/prior_fix/rescore.jsonl")
+# Models whose prior is N(0, I) without a latent_distribution setting (the LIS models).
+_NORMAL_MODELS = ("glis", "r_separate", "r_iterative")
+
+
+def normal_prior(config):
+    """Whether a run's ``config.json`` is of a model sampling N(0, I) latents."""
+    if config["run"]["model"] in _NORMAL_MODELS:
+        return True
+    return (config["model"].get("latent_distribution") == "normal"
+            and "latent_normalization" not in config["model"])  # growing: its own unit prior
+
+
+def rescored(record, run_dir):
+    """``record`` with its final score replaced by the re-scored one of ``run_dir`` (if any):
+    ``final_before_prior_fix`` keeps the old, ``rescored`` marks it."""
+    if not RESCORE.exists():
+        return record
+    for line in RESCORE.read_text().splitlines():
+        row = json.loads(line)
+        if row["run"] == str(run_dir) and row["step"] == record["final"].get("step"):
+            return {**record, "final": {**record["final"], **row["after"]},
+                    "final_before_prior_fix": record["final"], "rescored": True}
+    return record
 
 
 def cpu_line():

@@ -27,7 +27,7 @@ from pathlib import Path
 from absl import app, flags
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cli_runs import KIND, cli_args, cpu_line, curve_of, pretrain_dae, run_pinned  # noqa: E402
+from cli_runs import KIND, cli_args, cpu_line, curve_of, pretrain_dae, rescored, run_pinned  # noqa: E402
 
 flags.DEFINE_list("arms", [], "arms to run (default: every arm with candidates for the set)")
 flags.DEFINE_list("candidates", [], "candidate names (default: all of the arm's)")
@@ -174,6 +174,16 @@ CANDIDATES["dragan"] = {"points": {
     "b256_lr2e-4": CANDIDATES["lsgan"]["points"]["b256_lr2e-4"],
     "b512_lr1e-4_ema_20k": CANDIDATES["dcgan"]["points"]["b512_lr1e-4_ema_20k"],
 }}
+# After the four WGAN-GP and two DRAGAN ring8 candidates above (0-1 mode each, WGAN-GP at 0 from
+# its first evaluation): experiments/rfgan.py's toy schedule, which fits ring8 on 5 of 5 seeds
+# there (experiments/results/rfgan/toy.md): Adam β1 0.5 (the search had WGAN-GP's Alg. 1 β1 = 0)
+# at lr 1e-3, N(0, I) z of 256, MLPs 2 × 128, batch 512; WGAN-GP 1,000 G steps, DRAGAN 2 G steps
+# on reused z for 2,000 steps.
+_RFGAN_TOY = {"mlp_layers": 2, "latent_dim": 256, "latent_distribution": "normal",
+              "batch_size": 512, "g_lr": 1e-3, "d_lr": 1e-3, "beta_1": 0.5}
+CANDIDATES["wgan_gp"]["points"]["rfgan_toy"] = {**_RFGAN_TOY, "steps": 1000}
+CANDIDATES["dragan"]["points"]["rfgan_toy"] = {**_RFGAN_TOY, "beta_2": 0.999, "g_steps": 2,
+                                               "reuse_latents": True, "steps": 2000}
 CANDIDATES["began"] = CANDIDATES["began_cs"] = _BEGAN
 CANDIDATES["wgan_gp_resize"] = {"images": {
     "w32_z32": {"width": 32, "latent_dim": 32, "batch_size": 32, "steps": 3000},
@@ -203,10 +213,19 @@ def run_name(arm, cand, dataset, image_size, seed):
 
 
 def read_records(out):
+    """The search's records, normal-prior runs with their re-scored final (rescore_prior.py)."""
     path = Path(out) / "search.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = []
+    for line in filter(str.strip, path.read_text().splitlines()):
+        r = json.loads(line)
+        r = rescored(r, Path(out) / "runs" / run_name(r["arm"], r["candidate"], r["dataset"],
+                                                      r.get("image_size"), r["seed"]))
+        if r.get("rescored"):
+            r["meets_goal"] = meets(r["dataset"], r["final"])
+        records.append(r)
+    return records
 
 
 def command(arm, values, dataset, image_size, seed, run_dir, encoder_dir=None):
@@ -305,12 +324,18 @@ def write_report(out, records):
         best = max(r["curve"], key=lambda p: p.get("on_manifold_percent", p.get("modes", 0)),
                    default={})
         best_txt = (f"{best.get('on_manifold_percent', '–')} ({best.get('step', '–')})"
-                    if best else "–")
+                    if best and not r.get("rescored") else "–")
         lines.append(
-            f"| {data} | {r['arm']} | {r['candidate']} | {r['seed']} | {f.get('step', '–')} | "
+            f"| {data} | {r['arm']} | {r['candidate']} | {r['seed']} | {f.get('step', '–')}"
+            f"{' †' if r.get('rescored') else ''} | "
             f"{f.get('on_manifold_percent', '–')} | {f.get('modes', '–')} | "
             f"{f.get('hq_percent', '–')} | {best_txt} | {'yes' if r['meets_goal'] else 'no'} | "
             f"{r['wall_s'] / 60:.1f} | {r['cpu_s'] / 60:.1f} | {r['rc']} | {r['cpu']} |")
+    if any(r.get("rescored") for r in records):
+        lines += ["", "† re-scored after the prior fix (`experiments/rescore_prior.py`, "
+                  "`experiments/results/prior_fix/rescore.md`): a normal-prior run's in-run "
+                  "scores had fed G unit-norm z; its final score is now its last checkpoint's "
+                  "on N(0, I) z, its curve (and best) before the final step are not shown."]
     notes = [r for r in records if r.get("note")]
     if notes:
         lines += ["", "Notes on runs:", ""] + [
