@@ -154,11 +154,24 @@ class CpuPresetRecordTest(tf.test.TestCase):
         registry.get_model_spec("dcgan")  # loads every registration
         path = Path(__file__).resolve().parents[1] / "experiments/results/presets/search.jsonl"
         records = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        # A normal-prior run's final score re-scored after the prior fix counts for its record
+        # (experiments/rescore_prior.py); goals of issue 31 on the 2-D sets: 8 of 8, 20 of 25.
+        rescore = path.parents[1] / "prior_fix/rescore.jsonl"
+        after = {r["run"]: r["after"] for r in map(json.loads, rescore.read_text().splitlines())}
+        goal = {"ring8": 8, "grid25": 20}
+
+        def met(r):
+            run = f"experiments/results/presets/runs/{r['dataset']}/{r['arm']}/" \
+                  f"{r['candidate']}_seed{r['seed']}"
+            if run in after:
+                return after[run]["modes"] >= goal[r["dataset"]]
+            return r["meets_goal"]
+
         self.assertNotEmpty(cpu_presets.FOUND)
         for model, data, cand, values, cpu_s, _ in cpu_presets.FOUND:
             arm, name = cand.split("/")
             hits = [r for r in records if (r["arm"], r["candidate"], r["dataset"]) ==
-                    (arm, name, data) and r["meets_goal"]]
+                    (arm, name, data) and met(r)]
             self.assertNotEmpty(hits, f"{model} {data} {cand}: no record that met the goal")
             self.assertIn(cpu_s, [r["cpu_s"] for r in hits])
             self.assertEqual(hits[0]["values"], values)
