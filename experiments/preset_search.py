@@ -174,11 +174,13 @@ CANDIDATES["dragan"] = {"points": {
     "b256_lr2e-4": CANDIDATES["lsgan"]["points"]["b256_lr2e-4"],
     "b512_lr1e-4_ema_20k": CANDIDATES["dcgan"]["points"]["b512_lr1e-4_ema_20k"],
 }}
-# After the four WGAN-GP and two DRAGAN ring8 candidates above (0-1 mode each, WGAN-GP at 0 from
-# its first evaluation): experiments/rfgan.py's toy schedule, which fits ring8 on 5 of 5 seeds
-# there (experiments/results/rfgan/toy.md): Adam β1 0.5 (the search had WGAN-GP's Alg. 1 β1 = 0)
-# at lr 1e-3, N(0, I) z of 256, MLPs 2 × 128, batch 512; WGAN-GP 1,000 G steps, DRAGAN 2 G steps
-# on reused z for 2,000 steps.
+# After the four WGAN-GP and two DRAGAN ring8 candidates above (0-1 mode each as scored then;
+# WGAN-GP's 0 was the normal-prior scoring bug, re-scored 8 of 8: rescore_prior.py):
+# experiments/rfgan.py's toy schedule, which fits ring8 on 5 of 5 seeds there
+# (experiments/results/rfgan/toy.md): Adam β1 0.5 (the search had WGAN-GP's Alg. 1 β1 = 0) at
+# lr 1e-3, N(0, I) z of 256, MLPs 2 × 128, batch 512; WGAN-GP 1,000 G steps, DRAGAN 2 G steps
+# on reused z for 2,000 steps. Their 0 modes through the CLI, against toy.md's 8, led to the
+# bug (git bisect: d8ce611).
 _RFGAN_TOY = {"mlp_layers": 2, "latent_dim": 256, "latent_distribution": "normal",
               "batch_size": 512, "g_lr": 1e-3, "d_lr": 1e-3, "beta_1": 0.5}
 CANDIDATES["wgan_gp"]["points"]["rfgan_toy"] = {**_RFGAN_TOY, "steps": 1000}
