@@ -38,8 +38,9 @@ FOUND = (
      162.5, "with --lis_modules=0 (G-LIS N = 0, the LIS comparisons' baseline): seeds 0-4 "
             "8 of 8 modes each, high quality 90.1, 92.7, 91.6, 90.8, 89.6 % (final checkpoints "
             "re-scored on N(0, I) z after the prior fix, experiments/results/prior_fix/"
-            "rescore.md): the goal on 5 of 5. With N = 3 (the model's default) seed 0 also has "
-            "8 of 8 modes, 91.0 % high quality (6.4 CPU min; one seed)"),
+            "rescore.md): the goal on 5 of 5. With N = 3 (the model's default) seeds 0 and 1 "
+            "end with 8 and 6 modes (91.0 and 94.8 % high quality, ~6.4 CPU min): not met "
+            "for N = 3"),
     ("wgan_gp", "ring8", "wgan_gp/b256_lr1e-3",
      {"batch_size": 256, "g_lr": 1e-3, "d_lr": 1e-3, "steps": 3000},
      83.5, "seeds 0-4: 8 of 8 modes each, high quality 83.6, 87.0, 75.7, 85.0, 82.2 % (seed "
