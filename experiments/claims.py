@@ -26,6 +26,10 @@ beforehand"; "a claim is judged only against a baseline that trains"):
   seed with the same values (the preset's; only the evaluation period differs: a sixth of the
   run there, a tenth here; both score the final step on the same 1,000 samples); the record
   says ``"source": "search"``. Nothing else is imported.
+* **Re-scored runs** (added 2026-12-07 with the prior fix; a correction of the scores, not of
+  the rules): a normal-prior run scored on unit-norm z before the fix takes its final score
+  from ``experiments/results/prior_fix/rescore.jsonl`` (``rescore_prior.py``); its curve, peak
+  and lost-after-peak are unknown (shown as –) and a metric that needs them is not judged.
 * **Derived metric** ``lost_after_peak``: the best evaluation's modes minus the last's (lower
   is better: "modes kept over training", BEGAN-CS §4).
 * **Verdict** on the comparison's metric (higher is better, or lower where marked), paired per
