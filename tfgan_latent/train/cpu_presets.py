@@ -53,9 +53,10 @@ FOUND = (
      2139.0, "with --rf --encoder_from=<a DAE run> (RFGAN §3; the search pre-trains it with "
              "--model=dae --width=32 --batch_size=64 --steps=800, 1.1 CPU min): seed 0 53.3 % "
              "on the manifold, 18 modes (60.7 % at step 12,500); seeds 1, 2 54.7 % and "
-             "53.8 %, 18 modes each: the goal on 3 of 3 seeds (35.6-39.8 CPU min a run). "
-             "Without --rf (plain DCGAN, the demo's nets) seed 0 ends at 47.9 %, 18 modes: "
-             "short of the goal"),
+             "53.8 %, 18 modes each; seeds 3, 4 (experiments/results/rfgan/claims/claims.md) 55.2 "
+             "and 60.6 %, 18 modes: the goal on 5 of 5 seeds (35.6-40.8 CPU min a run). "
+             "Without --rf (plain DCGAN, the demo's nets) seeds 0-4 end at 47.9, 48.1, 60.2, "
+             "37.6, 62.3 % (17-18 modes): the goal on 2 of 5"),
 )
 
 for _model, _data, _cand, _values, _cpu_s, _reached in FOUND:
