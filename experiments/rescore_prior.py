@@ -19,6 +19,7 @@ take a rescored run's final score from there (``cli_runs.rescored``); the curves
 final step cannot be rescored (only the last checkpoints are kept) and are marked.
 """
 import json
+import os
 import subprocess
 import sys
 import time
@@ -65,7 +66,7 @@ def main(argv):
         if FLAGS.core >= 0:
             args = ["taskset", "-c", str(FLAGS.core), *args]
         proc = subprocess.run(args, capture_output=True, text=True,
-                              env={"TF_CPP_MIN_LOG_LEVEL": "2", **dict(__import__("os").environ)})
+                              env={"TF_CPP_MIN_LOG_LEVEL": "2", **os.environ})
         if proc.returncode != 0:
             print(f"{run_dir}: evaluate failed (rc {proc.returncode}): "
                   f"{proc.stderr.strip().splitlines()[-1:]}", flush=True)
