@@ -110,6 +110,11 @@ CANDIDATES = {
             # after grid25 b512_lr5e-5_ema_20k (19 of 25, still gaining at the end): longer.
             "b512_lr5e-5_ema_40k": {"batch_size": 512, "g_lr": 5e-5, "d_lr": 5e-5,
                                     "steps": 40000, "ema_decay": 0.999},
+            # after the ring8 cpu preset (b512_lr1e-4_ema_20k) over seeds 0-4 (8, 7, 3, 0, 8
+            # modes; seeds 1-4 still at 0-5 % high quality at step 20,000, i.e. slow, not
+            # collapsed: experiments/results/rfgan/claims/claims.jsonl curves): longer.
+            "b512_lr1e-4_ema_40k": {"batch_size": 512, "g_lr": 1e-4, "d_lr": 1e-4,
+                                    "steps": 40000, "ema_decay": 0.999},
         },
     },
     "lsgan": {
@@ -120,6 +125,12 @@ CANDIDATES = {
                                 "ema_decay": 0.999},
             # after DCGAN's grid25 runs (19 of 25 at b512, lr 5e-5, EMA, 20k steps):
             "b512_lr5e-5_ema_20k": {"batch_size": 512, "g_lr": 5e-5, "d_lr": 5e-5,
+                                    "steps": 20000, "ema_decay": 0.999},
+            # after the ring8 cpu preset (b256_lr2e-4) over seeds 0-4 (8, 4, 8, 4, 8 modes;
+            # every seed had all 8 at step 1,000 and seeds 1, 3 dropped to 3 by step 4,000):
+            # a lower rate, longer; the same with an EMA of G.
+            "b256_lr1e-4_20k": {"batch_size": 256, "g_lr": 1e-4, "d_lr": 1e-4, "steps": 20000},
+            "b256_lr1e-4_ema_20k": {"batch_size": 256, "g_lr": 1e-4, "d_lr": 1e-4,
                                     "steps": 20000, "ema_decay": 0.999},
         },
     },
@@ -148,6 +159,27 @@ CANDIDATES = {
                                "latent_dim": 32, "steps": 6000},
             "n32_lr1e-4_b64": {"nfeature": 32, "lr": 1e-4, "lr_drop_step": 0,
                                "batch_size": 64, "latent_dim": 32, "steps": 6000},
+            # after n32_lr2e-4_b32 (re-scored 7.5 %, 9 modes): what made the DCGAN demo train
+            # on shapes that G-LIS's method leaves free: a small z (8, the demo's) and an EMA
+            # of G; the paper's first-phase lr 5e-4 (§3.3) or the first candidate's 2e-4;
+            # longer.
+            "n32_lr5e-4_z8_ema_10k": {"nfeature": 32, "lr": 5e-4, "lr_drop_step": 0,
+                                      "batch_size": 32, "latent_dim": 8, "ema_decay": 0.999,
+                                      "steps": 10000},
+            "n32_lr2e-4_z8_ema_10k": {"nfeature": 32, "lr": 2e-4, "lr_drop_step": 0,
+                                      "batch_size": 32, "latent_dim": 8, "ema_decay": 0.999,
+                                      "steps": 10000},
+            # after n32_lr5e-4_z8_ema_10k's first evaluations (5-7 %, ~90 % of samples with
+            # specks, as DCGAN's transposed-conv G had on shapes): G upsampling by nearest ×2
+            # + 3×3 WN conv (--g_upsampling=nearest, not App. J's; nets.wn_generator).
+            "n32_nearest_lr5e-4_z8_ema_10k": {"nfeature": 32, "g_upsampling": "nearest",
+                                              "lr": 5e-4, "lr_drop_step": 0, "batch_size": 32,
+                                              "latent_dim": 8, "ema_decay": 0.999,
+                                              "steps": 10000},
+            "n32_nearest_lr2e-4_z8_ema_10k": {"nfeature": 32, "g_upsampling": "nearest",
+                                              "lr": 2e-4, "lr_drop_step": 0, "batch_size": 32,
+                                              "latent_dim": 8, "ema_decay": 0.999,
+                                              "steps": 10000},
         },
         "points": {
             "b256_lr1e-4": {"batch_size": 256, "lr": 1e-4, "lr_drop_step": 0, "steps": 10000},
@@ -186,6 +218,10 @@ _RFGAN_TOY = {"mlp_layers": 2, "latent_dim": 256, "latent_distribution": "normal
 CANDIDATES["wgan_gp"]["points"]["rfgan_toy"] = {**_RFGAN_TOY, "steps": 1000}
 CANDIDATES["dragan"]["points"]["rfgan_toy"] = {**_RFGAN_TOY, "beta_2": 0.999, "g_steps": 2,
                                                "reuse_latents": True, "steps": 2000}
+# The LIS arms (App. I: N = 3 vs N = 0) share G-LIS's image candidates from the z8 ones on.
+for _cand in ("n32_lr5e-4_z8_ema_10k", "n32_lr2e-4_z8_ema_10k", "n32_nearest_lr5e-4_z8_ema_10k",
+              "n32_nearest_lr2e-4_z8_ema_10k"):
+    CANDIDATES["glis3"]["images"][_cand] = CANDIDATES["glis0"]["images"][_cand]
 CANDIDATES["began"] = CANDIDATES["began_cs"] = _BEGAN
 CANDIDATES["wgan_gp_resize"] = {"images": {
     "w32_z32": {"width": 32, "latent_dim": 32, "batch_size": 32, "steps": 3000},

@@ -123,6 +123,43 @@ class AppendixJNetsTest(tf.test.TestCase):
         self.assertAllClose(d(x.astype("float32")), encoder(d, x, (4, 8), "score_conv", 1), atol=1e-4)
         self.assertAllClose(r(x.astype("float32")), encoder(r, x, (2, 4), "latent_conv", 8), atol=1e-4)
 
+    def test_nearest_upsampling_generator_vs_numpy(self):
+        """``upsampling="nearest"`` (not the paper's; the CPU preset search): every stage is a
+        nearest ×2 repeat and a 3×3 stride-1 WN conv (no transposed-conv factor), hidden
+        stages strict WN + TPReLU, the last affine WN; random non-zero weights, scales and
+        biases, batch 3, against numpy. Also: the flag reaches the built G-LIS, and 2-D data
+        refuses it by name."""
+        from tests.test_lis_layers import np_conv2d, np_normalize
+
+        rng = np.random.default_rng(5)
+        g = nets.wn_generator(8, 16, nfeature=4, nlayer=2, upsampling="nearest")
+        _randomize(g.trainable_weights, rng)
+        w = lambda name, attr: getattr(g.get_layer(name), attr).numpy().astype("float64")
+        act = lambda name, x: np.where(x > w(name, "threshold"), x, w(name, "threshold")
+                                       + np.clip(w(name, "alpha"), 0, 1) * (x - w(name, "threshold")))
+        up = lambda x: x.repeat(2, axis=1).repeat(2, axis=2)
+        z = rng.normal(size=(3, 8))
+        h = act("project_act", (z @ np_normalize(w("project", "kernel"), (0,))).reshape(3, 4, 4, 8))
+        h = act("deconv1_act", np_conv2d(up(h), np_normalize(w("deconv1", "kernel"), (0, 1, 2)),
+                                         (1, 1), "same"))  # 8 -> 4 channels, 8×8
+        k = w("to_image", "g") * np_normalize(w("to_image", "kernel"), (0, 1, 2))
+        h = np_conv2d(up(h), k, (1, 1), "same") + w("to_image", "bias")  # 4 -> 3, 16×16
+        self.assertAllClose(g(z.astype("float32")), 2.0 / (1.0 + np.exp(-h)) - 1.0, atol=1e-5)
+        self.assertEqual(g.get_layer("deconv1").kernel.shape, (3, 3, 8, 4))
+        self.assertEqual(g.get_layer("to_image").kernel.shape, (3, 3, 4, 3))
+
+        with tempfile.TemporaryDirectory() as tmp:
+            run, cfg = lis_run(tmp, dataset="shapes", image_size=16,
+                               overrides={"g_upsampling": "nearest", "lis_modules": 0})
+            gan = runner.build_model(run, cfg)
+            self.assertEqual(type(gan.generator.generator.get_layer("deconv1")).__name__,
+                             "WeightNormConv2D")
+            run, cfg = lis_run(tmp, overrides={"g_upsampling": "nearest"})
+            with self.assertRaisesRegex(ValueError, "--g_upsampling"):
+                runner.build_model(run, cfg)
+        with self.assertRaisesRegex(ValueError, "upsampling"):
+            nets.wn_generator(8, 16, upsampling="bilinear")
+
     def test_reverser_dropout_only_after_convs_2_to_n_and_only_in_training(self):
         r = nets.wn_reverser(8, 32, nfeature=4, dropout=0.5)
         drops = [l.name for l in r.layers if isinstance(l, keras.layers.SpatialDropout2D)]

@@ -71,6 +71,9 @@ class LISNetConfig(LISOptimizerConfig):
     latent_dim: int = 256  # §3: z ~ N(0, I), N_z = 256
     nfeature: int = 64  # App. J Table 1-2: D starts at 64 filters, G ends at 64
     nlayer: int = 0  # 0: the code's rule (halvings while size >= 8: 80 -> 4)
+    # App. J Table 1: 4x4/2 transposed convs; "nearest": ×2 + 3x3 conv (not the paper's;
+    # nets.wn_generator), for the CPU preset search on shapes
+    g_upsampling: str = "transposed"
     mlp_units: int = 128  # toy MLPs only (no paper value)
     mlp_layers: int = 3
     # Generator weight average (models.gan.GAN): 0 off, as in Jung 2017 and its code.

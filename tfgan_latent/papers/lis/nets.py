@@ -16,6 +16,7 @@ import keras
 from keras import layers
 
 from tfgan_latent.layers import TPReLU, WeightNormConv2D, WeightNormConv2DTranspose, WeightNormDense
+from tfgan_latent.models.nets import UPSAMPLINGS
 
 
 def output_dtype():
@@ -48,7 +49,8 @@ def _strict(layer_cls, *args, **kwargs):
     return layer_cls(*args, scale=False, use_bias=False, **kwargs)
 
 
-def wn_generator(latent_dim=256, image_size=80, channels=3, nfeature=64, nlayer=0, name="generator"):
+def wn_generator(latent_dim=256, image_size=80, channels=3, nfeature=64, nlayer=0, name="generator",
+                 upsampling="transposed"):
     """z [B, latent_dim] -> images [B, S, S, channels] in (-1, 1) (App. J Table 1 without LIS).
 
     WN dense ``latent_dim -> s0*s0*f`` (raw-kernel init factor 0.01), reshape, TPReLU per
@@ -57,19 +59,35 @@ def wn_generator(latent_dim=256, image_size=80, channels=3, nfeature=64, nlayer=
     ``f = nfeature * 2**(nlayer - 1)`` and ``s0 = image_size / 2**nlayer``. 80x80:
     256 -> (5, 5, 512) -> 256 -> 128 -> 64 -> 3, 6,034,310 parameters.
 
+    Not from the paper: ``upsampling="nearest"`` makes each of those stages a nearest ×2
+    upsampling and a WN 3x3 conv of stride 1 (same widths, same WN / affine-WN, same
+    TPReLU), as ``models.nets.dcgan_generator`` offers DCGAN (the demo's finding against
+    transposed-conv specks on ``shapes``); the CPU preset search uses it.
+
     Reference: Jung 2017, App. J Table 1; authors' ``common/model.py`` (generator).
     """
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(f"wn_generator: `upsampling` must be one of {UPSAMPLINGS}, "
+                         f"got {upsampling!r}.")
     nlayer, s0 = _geometry(image_size, nlayer, "wn_generator")
     top = nfeature * 2 ** (nlayer - 1)
+
+    def stage(x, filters, name, strict):
+        make = _strict if strict else (lambda cls, *a, **k: cls(*a, **k))
+        if upsampling == "nearest":
+            x = layers.UpSampling2D(2, name=f"{name}_up")(x)
+            return make(WeightNormConv2D, filters, 3, padding="same", name=name)(x)
+        return make(WeightNormConv2DTranspose, filters, 4, strides=2, padding="same",
+                    name=name)(x)
+
     z = keras.Input((latent_dim,), name="z")
     x = _strict(WeightNormDense, s0 * s0 * top, kernel_init_factor=0.01, name="project")(z)
     x = layers.Reshape((s0, s0, top))(x)
     x = TPReLU(name="project_act")(x)
     for i in range(1, nlayer):
-        x = _strict(WeightNormConv2DTranspose, top // 2**i, 4, strides=2, padding="same",
-                    name=f"deconv{i}")(x)
+        x = stage(x, top // 2**i, f"deconv{i}", strict=True)
         x = TPReLU(name=f"deconv{i}_act")(x)
-    x = WeightNormConv2DTranspose(channels, 4, strides=2, padding="same", name="to_image")(x)
+    x = stage(x, channels, "to_image", strict=False)
     x = layers.Activation("sigmoid", dtype=output_dtype())(x)
     out = layers.Rescaling(2.0, offset=-1.0, name="to_pm1")(x)
     return keras.Model(z, out, name=name)

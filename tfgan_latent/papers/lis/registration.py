@@ -32,10 +32,14 @@ def rmsprop(cfg, model, updates_per_batch=1, run_cfg=None):
 def build_nets(run_cfg, cfg):
     """App. J generator and discriminator, or WN+TPReLU MLPs for 2-D data."""
     if data.dataset_kind(run_cfg.dataset) == "points":
+        if cfg.g_upsampling != "transposed":
+            raise ValueError(f"--g_upsampling applies to image nets; --dataset="
+                             f"{run_cfg.dataset} trains MLPs (got {cfg.g_upsampling!r}).")
         return (nets.wn_mlp(cfg.latent_dim, 2, cfg.mlp_units, cfg.mlp_layers, 0.01, name="generator"),
                 nets.wn_mlp(2, 1, cfg.mlp_units, cfg.mlp_layers, name="discriminator"))
     channels = data.dataset_channels(run_cfg.dataset)
-    return (nets.wn_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.nfeature, cfg.nlayer),
+    return (nets.wn_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.nfeature, cfg.nlayer,
+                              upsampling=cfg.g_upsampling),
             nets.wn_discriminator(run_cfg.image_size, channels, cfg.nfeature, cfg.nlayer))
 
 
