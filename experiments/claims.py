@@ -311,6 +311,7 @@ def verdict(comp, records, metric=None, lower_is_better=None):
     pairs = [s for s in seeds if (base, s) in by and (arm, s) in by]
     if not pairs:
         return "not run", []
+    run = len(pairs)  # seeds with both arms recorded, before the collapse rule
     if not comp.collapse_is_claim:
         broken = [s for s in pairs if by[base, s]["collapsed"]]
         if len(pairs) - len(broken) < max(len(pairs) - 1, 1) or len(broken) > 1:
@@ -331,7 +332,10 @@ def verdict(comp, records, metric=None, lower_is_better=None):
         return "not testable here (ceiling: the baseline has the maximum on every kept seed)", diffs
     need = 4 if len(pairs) >= 5 else max(len(pairs) - 1, 1)
     ok = np.mean(diffs) > 0 and sum(d > 0 for d in diffs) >= need
-    return ("supported" if ok else "not supported"), diffs
+    text = "supported" if ok else "not supported"
+    if run < 5:  # issue 31: ≥ 5 paired seeds; fewer is a verdict still in progress
+        text += f" (provisional: {run} of the 5 paired seeds run)"
+    return text, diffs
 
 
 def fmt(values):
