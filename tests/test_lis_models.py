@@ -160,6 +160,57 @@ class AppendixJNetsTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError, "upsampling"):
             nets.wn_generator(8, 16, upsampling="bilinear")
 
+    def test_coord_conv_nets_vs_numpy(self):
+        """``coord_conv=True`` (not the paper's; the CPU preset search): G appends a column map
+        ``2 (j + 0.5) / W - 1`` and a row map ``2 (i + 0.5) / H - 1`` to each stage's input
+        (before the ×2), D to the [0, 1] image; random non-zero weights, scales and biases,
+        batch 3, against numpy. Also: the flag reaches the built G-LIS, 2-D data refuses it."""
+        from tests.test_lis_layers import np_conv2d, np_normalize
+
+        def coords(x):  # written here from Liu et al. 2018 §3 at pixel centres
+            b, h, wd, _ = x.shape
+            cols = np.broadcast_to((np.arange(wd) + 0.5) * 2.0 / wd - 1.0, (b, h, wd))
+            rows = np.broadcast_to(((np.arange(h) + 0.5) * 2.0 / h - 1.0)[:, None], (b, h, wd))
+            return np.concatenate([x, cols[..., None], rows[..., None]], -1)
+
+        rng = np.random.default_rng(8)
+        g = nets.wn_generator(8, 16, nfeature=4, nlayer=2, upsampling="nearest", coord_conv=True)
+        d = nets.wn_discriminator(16, nfeature=4, nlayer=2, coord_conv=True)
+        for net in (g, d):
+            _randomize(net.trainable_weights, rng)
+        w = lambda net, name, attr: getattr(net.get_layer(name), attr).numpy().astype("float64")
+        act = lambda net, name, x: np.where(x > w(net, name, "threshold"), x, w(
+            net, name, "threshold") + np.clip(w(net, name, "alpha"), 0, 1) * (x - w(net, name, "threshold")))
+        up = lambda x: x.repeat(2, axis=1).repeat(2, axis=2)
+        z = rng.normal(size=(3, 8))
+        h = act(g, "project_act", (z @ np_normalize(w(g, "project", "kernel"), (0,))).reshape(3, 4, 4, 8))
+        h = act(g, "deconv1_act", np_conv2d(up(coords(h)), np_normalize(
+            w(g, "deconv1", "kernel"), (0, 1, 2)), (1, 1), "same"))  # 8 + 2 -> 4 channels, 8×8
+        k = w(g, "to_image", "g") * np_normalize(w(g, "to_image", "kernel"), (0, 1, 2))
+        h = np_conv2d(up(coords(h)), k, (1, 1), "same") + w(g, "to_image", "bias")
+        self.assertAllClose(g(z.astype("float32")), 2.0 / (1.0 + np.exp(-h)) - 1.0, atol=1e-5)
+        self.assertEqual(g.get_layer("deconv1").kernel.shape, (3, 3, 10, 4))
+
+        x = rng.uniform(-1, 1, (3, 16, 16, 3))
+        h = coords(0.5 * x + 0.5)
+        for i in range(2):
+            h = act(d, f"conv{i}_act", np_conv2d(h, np_normalize(w(d, f"conv{i}", "kernel"),
+                                                                 (0, 1, 2)), (2, 2), "same"))
+        k = w(d, "score_conv", "g") * np_normalize(w(d, "score_conv", "kernel"), (0, 1, 2))
+        score = (np_conv2d(h, k, (1, 1), "valid") + w(d, "score_conv", "bias")).reshape(-1, 1)
+        self.assertAllClose(d(x.astype("float32")), score, atol=1e-4)
+        self.assertEqual(d.get_layer("conv0").kernel.shape, (4, 4, 5, 4))
+
+        with tempfile.TemporaryDirectory() as tmp:
+            run, cfg = lis_run(tmp, dataset="shapes", image_size=16,
+                               overrides={"coord_conv": True, "lis_modules": 0})
+            gan = runner.build_model(run, cfg)
+            self.assertEqual(gan.discriminator.get_layer("conv0").kernel.shape[2], 5)
+            self.assertIn("deconv1_coords", [l.name for l in gan.generator.generator.layers])
+            run, cfg = lis_run(tmp, overrides={"coord_conv": True})
+            with self.assertRaisesRegex(ValueError, "--coord_conv"):
+                runner.build_model(run, cfg)
+
     def test_reverser_dropout_only_after_convs_2_to_n_and_only_in_training(self):
         r = nets.wn_reverser(8, 32, nfeature=4, dropout=0.5)
         drops = [l.name for l in r.layers if isinstance(l, keras.layers.SpatialDropout2D)]

@@ -74,6 +74,8 @@ class LISNetConfig(LISOptimizerConfig):
     # App. J Table 1: 4x4/2 transposed convs; "nearest": ×2 + 3x3 conv (not the paper's;
     # nets.wn_generator), for the CPU preset search on shapes
     g_upsampling: str = "transposed"
+    # Not the paper's: CoordConv channels in G's stages and D's input (nets.wn_generator)
+    coord_conv: bool = False
     mlp_units: int = 128  # toy MLPs only (no paper value)
     mlp_layers: int = 3
     # Generator weight average (models.gan.GAN): 0 off, as in Jung 2017 and its code.

@@ -16,6 +16,7 @@ import keras
 from keras import layers
 
 from tfgan_latent.layers import TPReLU, WeightNormConv2D, WeightNormConv2DTranspose, WeightNormDense
+from tfgan_latent.layers.coord_channels import AddCoordChannels
 from tfgan_latent.models.nets import UPSAMPLINGS
 
 
@@ -50,7 +51,7 @@ def _strict(layer_cls, *args, **kwargs):
 
 
 def wn_generator(latent_dim=256, image_size=80, channels=3, nfeature=64, nlayer=0, name="generator",
-                 upsampling="transposed"):
+                 upsampling="transposed", coord_conv=False):
     """z [B, latent_dim] -> images [B, S, S, channels] in (-1, 1) (App. J Table 1 without LIS).
 
     WN dense ``latent_dim -> s0*s0*f`` (raw-kernel init factor 0.01), reshape, TPReLU per
@@ -62,7 +63,9 @@ def wn_generator(latent_dim=256, image_size=80, channels=3, nfeature=64, nlayer=
     Not from the paper: ``upsampling="nearest"`` makes each of those stages a nearest ×2
     upsampling and a WN 3x3 conv of stride 1 (same widths, same WN / affine-WN, same
     TPReLU), as ``models.nets.dcgan_generator`` offers DCGAN (the demo's finding against
-    transposed-conv specks on ``shapes``); the CPU preset search uses it.
+    transposed-conv specks on ``shapes``); the CPU preset search uses it. Also not from the
+    paper: ``coord_conv=True`` appends two coordinate channels (``AddCoordChannels``;
+    CoordConv, Liu et al. 2018 §3) to the input of every stage, as the DCGAN demo's nets do.
 
     Reference: Jung 2017, App. J Table 1; authors' ``common/model.py`` (generator).
     """
@@ -74,6 +77,8 @@ def wn_generator(latent_dim=256, image_size=80, channels=3, nfeature=64, nlayer=
 
     def stage(x, filters, name, strict):
         make = _strict if strict else (lambda cls, *a, **k: cls(*a, **k))
+        if coord_conv:
+            x = AddCoordChannels(name=f"{name}_coords")(x)
         if upsampling == "nearest":
             x = layers.UpSampling2D(2, name=f"{name}_up")(x)
             return make(WeightNormConv2D, filters, 3, padding="same", name=name)(x)
@@ -102,18 +107,23 @@ def _conv_encoder(x, widths, dropout, name):
     return x
 
 
-def wn_discriminator(image_size=80, channels=3, nfeature=64, nlayer=0, name="discriminator"):
+def wn_discriminator(image_size=80, channels=3, nfeature=64, nlayer=0, name="discriminator",
+                     coord_conv=False):
     """images [B, S, S, C] in [-1, 1] -> logits [B, 1] (App. J Table 2).
 
     ``nlayer`` WN 4x4/2 convs with ``nfeature * 2**i`` filters (each + TPReLU), then an
     affine-WN conv with one filter whose kernel covers the remaining ``s0 x s0`` map.
-    80x80: 64, 128, 256, 512, then 5x5 -> 1; 2,770,306 parameters.
+    80x80: 64, 128, 256, 512, then 5x5 -> 1; 2,770,306 parameters. Not from the paper:
+    ``coord_conv=True`` appends two coordinate channels (``AddCoordChannels``; CoordConv,
+    Liu et al. 2018 §6) to the [0, 1] image before the first conv.
 
     Reference: Jung 2017, App. J Table 2; authors' ``common/model.py`` (discriminator).
     """
     nlayer, s0 = _geometry(image_size, nlayer, "wn_discriminator")
     x_in = keras.Input((image_size, image_size, channels), name="images")
     x = layers.Rescaling(0.5, offset=0.5, name="to_01")(x_in)
+    if coord_conv:
+        x = AddCoordChannels(name="coords")(x)
     x = _conv_encoder(x, [nfeature * 2**i for i in range(nlayer)], 0.0, "")
     x = WeightNormConv2D(1, s0, padding="valid", name="score_conv")(x)
     out = layers.Reshape((1,), dtype=output_dtype(), name="score")(x)

@@ -35,12 +35,16 @@ def build_nets(run_cfg, cfg):
         if cfg.g_upsampling != "transposed":
             raise ValueError(f"--g_upsampling applies to image nets; --dataset="
                              f"{run_cfg.dataset} trains MLPs (got {cfg.g_upsampling!r}).")
+        if cfg.coord_conv:
+            raise ValueError(f"--coord_conv applies to image nets; --dataset="
+                             f"{run_cfg.dataset} trains MLPs.")
         return (nets.wn_mlp(cfg.latent_dim, 2, cfg.mlp_units, cfg.mlp_layers, 0.01, name="generator"),
                 nets.wn_mlp(2, 1, cfg.mlp_units, cfg.mlp_layers, name="discriminator"))
     channels = data.dataset_channels(run_cfg.dataset)
     return (nets.wn_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.nfeature, cfg.nlayer,
-                              upsampling=cfg.g_upsampling),
-            nets.wn_discriminator(run_cfg.image_size, channels, cfg.nfeature, cfg.nlayer))
+                              upsampling=cfg.g_upsampling, coord_conv=cfg.coord_conv),
+            nets.wn_discriminator(run_cfg.image_size, channels, cfg.nfeature, cfg.nlayer,
+                                  coord_conv=cfg.coord_conv))
 
 
 def build_reverser(run_cfg, latent_dim, nfeature, nlayer, dropout, mlp_units=128, mlp_layers=3):
