@@ -399,18 +399,19 @@ def report(root, paper, records=None):
                          f"{fmt(lost)} | {', '.join(names) or 'none'} | "
                          f"{fmt([round(r['cpu_s'] / 60, 1) for r in rs])} |")
         lines += ["", f"**Verdict ({comp.metric}): {text}**"
-                  + (f" (paired differences {', '.join(f'{d:g}' for d in diffs)})"
+                  + (f" (paired differences {', '.join(f'{d + 0.0:g}' for d in diffs)})"
                      if diffs else "")]
         for metric, lower in comp.also:
             values = {label: fmt([value_of(r, metric) for r in sorted(
                 (r for r in rows if r["arm"] == label), key=lambda r: r["seed"])])
                 for label, *_ in comp.arms}
             text, diffs = verdict(comp, rows, metric, lower)
-            lines += ["", f"`{metric}` ({'lower' if lower else 'higher'} is better): "
+            lines += ["", f"`{metric}` (the claim's direction: {comp.arms[1][0]} "
+                      f"{'lower' if lower else 'higher'}): "
                       + "; ".join(f"{k} {v}" for k, v in values.items())
                       + f". **Verdict ({metric}): {text}**"
                       + (f" (paired differences, positive favours {comp.arms[1][0]}: "
-                         f"{', '.join(f'{d:.3g}' for d in diffs)})" if diffs else "")]
+                         f"{', '.join(f'{d + 0.0:.3g}' for d in diffs)})" if diffs else "")]
         k_rows = [r for r in rows if any("k_t" in p for p in r["curve"])]
         if k_rows:  # BEGAN's equilibrium term (research/began_cs.md §4 item 5: near its clip)
             def first_at_clip(r):
