@@ -314,6 +314,30 @@ class TorchRMSpropTest(tf.test.TestCase):
                         self.assertAllClose(lr(step) if callable(lr) else lr, value)
 
 
+    def test_d_lr_scale_in_built_models(self):
+        """``--d_lr_scale`` (not the paper's; the CPU preset search) multiplies D's rates before
+        and after the drop, G's (and R's) stay the preset's: 5e-4 × 0.5 = 2.5e-4, 1e-4 × 0.5 =
+        5e-5 after 100k batches (§3.3's schedule); R-iterative's D counts N + 1 updates a
+        batch. Zero or negative is refused by name."""
+        for model, extra, per_batch in (("glis", {"lis_modules": 0}, 1),
+                                        ("r_iterative", {"r_iterations": 1, "r_nfeature": 2}, 2)):
+            with self.subTest(model=model), tempfile.TemporaryDirectory() as tmp:
+                run = helpers.tiny_run(tmp, model=model, dataset="shapes", image_size=16)
+                gan = runner.build_model(run, runner.resolve_model_config(
+                    run, {"latent_dim": 8, "nfeature": 2, "d_lr_scale": 0.5, **extra}))
+                d_lr, g_lr = gan.d_optimizer._learning_rate, gan.g_optimizer._learning_rate
+                self.assertAllClose(d_lr(100_000 * per_batch - 1), 2.5e-4)
+                self.assertAllClose(d_lr(100_000 * per_batch), 5e-5)
+                self.assertAllClose(g_lr(100_000 * per_batch - 1), 5e-4)
+                self.assertAllClose(g_lr(100_000 * per_batch), 1e-4)
+                if model == "r_iterative":
+                    self.assertAllClose(gan.r_optimizer._learning_rate(100_000 - 1), 5e-4)
+        with tempfile.TemporaryDirectory() as tmp:
+            run = helpers.tiny_run(tmp, model="glis", dataset="shapes", image_size=16)
+            with self.assertRaisesRegex(ValueError, "--d_lr_scale"):
+                runner.build_model(run, runner.resolve_model_config(
+                    run, {"latent_dim": 8, "nfeature": 2, "d_lr_scale": 0.0}))
+
 # --------------------------------------------------------------------- models
 def _tiny_glis(n=3, lambda_r=0.9):
     g = LISGenerator(nets.wn_mlp(4, 2, 8, 1, 0.01, name="g"), n, seed=3)

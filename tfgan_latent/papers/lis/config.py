@@ -76,6 +76,9 @@ class LISNetConfig(LISOptimizerConfig):
     g_upsampling: str = "transposed"
     # Not the paper's: CoordConv channels in G's stages and D's input (nets.wn_generator)
     coord_conv: bool = False
+    # Not the paper's (§3 trains D and G at one rate): D's learning rates (before and after
+    # the drop) are G's times this, for the CPU preset search
+    d_lr_scale: float = 1.0
     mlp_units: int = 128  # toy MLPs only (no paper value)
     mlp_layers: int = 3
     # Generator weight average (models.gan.GAN): 0 off, as in Jung 2017 and its code.

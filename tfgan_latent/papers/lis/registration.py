@@ -14,19 +14,27 @@ from tfgan_latent.train import importer, presets, registry
 from tfgan_latent.train.config import read_run_folder
 
 
-def rmsprop(cfg, model, updates_per_batch=1, run_cfg=None):
+def rmsprop(cfg, model, updates_per_batch=1, run_cfg=None, scale=1.0):
     """TorchRMSprop with the config's (preset) learning rate and optional single drop.
 
     The drop happens after ``lr_drop_step`` batches; an optimizer applied
     ``updates_per_batch`` times per batch (R-iterative) counts its steps accordingly. With
     ``run_cfg``, the preset of its data set and image size (``config.DATA_LR_PRESETS``).
+    ``scale`` multiplies both rates (D's ``--d_lr_scale``).
     """
     data_key = (run_cfg.dataset, run_cfg.image_size) if run_cfg is not None else (None, None)
     lr, drop, after = cfg.schedule(model, *data_key)
+    lr, after = lr * scale, after * scale
     if drop > 0 and after != lr:
         lr = keras.optimizers.schedules.PiecewiseConstantDecay(
             [drop * updates_per_batch - 1], [lr, after])
     return TorchRMSprop(lr, rho=cfg.rho, epsilon=cfg.epsilon)
+
+
+def d_lr_scale(cfg):
+    if not cfg.d_lr_scale > 0:
+        raise ValueError(f"--d_lr_scale must be > 0, got {cfg.d_lr_scale!r}.")
+    return cfg.d_lr_scale
 
 
 def build_nets(run_cfg, cfg):
@@ -61,7 +69,7 @@ def build_glis(run_cfg, cfg):
     gan = GLIS(g, d, lambda_r=cfg.lambda_r, latent_dim=cfg.latent_dim, ema_decay=cfg.ema_decay,
                seed=run_cfg.seed)
     gan.compile(g_optimizer=rmsprop(cfg, "glis", run_cfg=run_cfg),
-                d_optimizer=rmsprop(cfg, "glis", run_cfg=run_cfg),
+                d_optimizer=rmsprop(cfg, "glis", run_cfg=run_cfg, scale=d_lr_scale(cfg)),
                 steps_per_execution=run_cfg.execution_steps)
     return gan
 
@@ -74,7 +82,7 @@ def build_r_iterative(run_cfg, cfg):
     gan = RIterative(g, d, r, iterations=n, lambda_r=cfg.lambda_r, latent_dim=cfg.latent_dim,
                      ema_decay=cfg.ema_decay, seed=run_cfg.seed)
     gan.compile(g_optimizer=rmsprop(cfg, "r_iterative", n + 1),
-                d_optimizer=rmsprop(cfg, "r_iterative", n + 1),
+                d_optimizer=rmsprop(cfg, "r_iterative", n + 1, scale=d_lr_scale(cfg)),
                 r_optimizer=rmsprop(cfg, "r_iterative", n),
                 steps_per_execution=run_cfg.execution_steps)
     return gan
