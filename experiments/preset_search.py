@@ -201,6 +201,27 @@ CANDIDATES = {
                 "nfeature": 32, "g_upsampling": "nearest", "coord_conv": True, "lr": 5e-4,
                 "d_lr_scale": 0.5, "lr_drop_step": 0, "batch_size": 32, "latent_dim": 8,
                 "ema_decay": 0.999, "steps": 10000},
+            # after it (14 modes at step 5,000, 8 at 10,000, squares and triangles drawn but
+            # 20.7 % on the manifold, still rising): the same for 20,000 steps; seed 0
+            # resumes the 10k run at step 10,000 (constant rates: the same trajectory).
+            "n32_nearest_coord_lr5e-4_d0.5_z8_ema_20k": {
+                "nfeature": 32, "g_upsampling": "nearest", "coord_conv": True, "lr": 5e-4,
+                "d_lr_scale": 0.5, "lr_drop_step": 0, "batch_size": 32, "latent_dim": 8,
+                "ema_decay": 0.999, "steps": 20000},
+            # after the 20k one (54.9 % but 6 modes at step 16,665: the circles-only collapse
+            # again once quality rises): the paper's width, nfeature 64 (App. J), the CoordConv
+            # nets at one rate.
+            "n64_nearest_coord_lr5e-4_z8_ema_10k": {
+                "nfeature": 64, "g_upsampling": "nearest", "coord_conv": True, "lr": 5e-4,
+                "lr_drop_step": 0, "batch_size": 32, "latent_dim": 8, "ema_decay": 0.999,
+                "steps": 10000},
+            # beside it: App. J's D scores one sample at a time, the DCGAN demo's D (which keeps
+            # 18 modes) has batch norm, a statistic of the batch; ProGAN's minibatch-stddev map
+            # before D's score conv (--mbstd_group_size=4, not the paper's) gives D one.
+            "n32_nearest_coord_mbstd4_lr5e-4_z8_ema_10k": {
+                "nfeature": 32, "g_upsampling": "nearest", "coord_conv": True,
+                "mbstd_group_size": 4, "lr": 5e-4, "lr_drop_step": 0, "batch_size": 32,
+                "latent_dim": 8, "ema_decay": 0.999, "steps": 10000},
         },
         "points": {
             "b256_lr1e-4": {"batch_size": 256, "lr": 1e-4, "lr_drop_step": 0, "steps": 10000},
@@ -247,7 +268,8 @@ CANDIDATES["lsgan"]["points"]["b512_lr1e-4_ema_40k"] = CANDIDATES["dcgan"]["poin
 # The LIS arms (App. I: N = 3 vs N = 0) share G-LIS's image candidates from the z8 ones on.
 for _cand in ("n32_lr5e-4_z8_ema_10k", "n32_lr2e-4_z8_ema_10k", "n32_nearest_lr5e-4_z8_ema_10k",
               "n32_nearest_lr2e-4_z8_ema_10k", "n32_nearest_lr5e-4_z32_ema_10k",
-              "n32_nearest_coord_lr5e-4_z8_ema_10k", "n32_nearest_coord_lr5e-4_d0.5_z8_ema_10k"):
+              "n32_nearest_coord_lr5e-4_z8_ema_10k", "n32_nearest_coord_lr5e-4_d0.5_z8_ema_10k",
+              "n32_nearest_coord_mbstd4_lr5e-4_z8_ema_10k"):
     CANDIDATES["glis3"]["images"][_cand] = CANDIDATES["glis0"]["images"][_cand]
 CANDIDATES["began"] = CANDIDATES["began_cs"] = _BEGAN
 CANDIDATES["wgan_gp_resize"] = {"images": {

@@ -211,6 +211,51 @@ class AppendixJNetsTest(tf.test.TestCase):
             with self.assertRaisesRegex(ValueError, "--coord_conv"):
                 runner.build_model(run, cfg)
 
+    def test_minibatch_stddev_discriminator_vs_numpy(self):
+        """``mbstd_group_size=G`` (not the paper's; the CPU preset search): before D's score
+        conv, one map per sample holding the mean over (h, w, c) of sqrt(var + 1e-8), the
+        variance over the sample's strided group {m, m + M, ...} (M = B / G, ProGAN's
+        reshape); random non-zero weights, scales and biases, batch 8 in groups of 4, against
+        numpy. Also: the flag reaches the built G-LIS, bad values and 2-D data are refused."""
+        from tests.test_lis_layers import np_conv2d, np_normalize
+
+        rng = np.random.default_rng(13)
+        d = nets.wn_discriminator(16, nfeature=4, nlayer=2, mbstd_group_size=4)
+        _randomize(d.trainable_weights, rng)
+        w = lambda name, attr: getattr(d.get_layer(name), attr).numpy().astype("float64")
+        act = lambda name, x: np.where(x > w(name, "threshold"), x, w(name, "threshold")
+                                       + np.clip(w(name, "alpha"), 0, 1) * (x - w(name, "threshold")))
+        x = rng.uniform(-1, 1, (8, 16, 16, 3))
+        h = 0.5 * x + 0.5
+        for i in range(2):
+            h = act(f"conv{i}_act", np_conv2d(h, np_normalize(w(f"conv{i}", "kernel"), (0, 1, 2)),
+                                              (2, 2), "same"))
+        groups = [[m, m + 2, m + 4, m + 6] for m in range(2)]  # M = 8 / 4 = 2, strided
+        stat = np.zeros(8)
+        for members in groups:
+            var = h[members].var(axis=0)  # population variance over the group
+            stat[members] = np.sqrt(var + 1e-8).mean()
+        self.assertNotAllClose(stat[0], stat[1])
+        h = np.concatenate([h, np.broadcast_to(stat[:, None, None, None], h.shape[:3] + (1,))], -1)
+        k = w("score_conv", "g") * np_normalize(w("score_conv", "kernel"), (0, 1, 2))
+        score = (np_conv2d(h, k, (1, 1), "valid") + w("score_conv", "bias")).reshape(-1, 1)
+        self.assertAllClose(d(x.astype("float32")), score, atol=1e-4)
+        self.assertEqual(d.get_layer("score_conv").kernel.shape, (4, 4, 9, 1))
+
+        with tempfile.TemporaryDirectory() as tmp:
+            run, cfg = lis_run(tmp, dataset="shapes", image_size=16, batch_size=8,
+                               overrides={"mbstd_group_size": 4, "lis_modules": 0})
+            gan = runner.build_model(run, cfg)
+            self.assertEqual(gan.discriminator.get_layer("mbstd").group_size, 4)
+            for bad, message in ((3, "must divide --batch_size=8"), (-1, "int >= 0")):
+                run, cfg = lis_run(tmp, dataset="shapes", image_size=16, batch_size=8,
+                                   overrides={"mbstd_group_size": bad, "lis_modules": 0})
+                with self.assertRaisesRegex(ValueError, message):
+                    runner.build_model(run, cfg)
+            run, cfg = lis_run(tmp, overrides={"mbstd_group_size": 4})
+            with self.assertRaisesRegex(ValueError, "--mbstd_group_size"):
+                runner.build_model(run, cfg)
+
     def test_reverser_dropout_only_after_convs_2_to_n_and_only_in_training(self):
         r = nets.wn_reverser(8, 32, nfeature=4, dropout=0.5)
         drops = [l.name for l in r.layers if isinstance(l, keras.layers.SpatialDropout2D)]

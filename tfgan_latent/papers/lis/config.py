@@ -79,6 +79,9 @@ class LISNetConfig(LISOptimizerConfig):
     # Not the paper's (§3 trains D and G at one rate): D's learning rates (before and after
     # the drop) are G's times this, for the CPU preset search
     d_lr_scale: float = 1.0
+    # Not the paper's: ProGAN's minibatch-stddev map before D's score conv, in strided groups
+    # of this size (nets.wn_discriminator); 0 off (App. J Table 2)
+    mbstd_group_size: int = 0
     mlp_units: int = 128  # toy MLPs only (no paper value)
     mlp_layers: int = 3
     # Generator weight average (models.gan.GAN): 0 off, as in Jung 2017 and its code.

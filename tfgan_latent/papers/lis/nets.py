@@ -17,6 +17,7 @@ from keras import layers
 
 from tfgan_latent.layers import TPReLU, WeightNormConv2D, WeightNormConv2DTranspose, WeightNormDense
 from tfgan_latent.layers.coord_channels import AddCoordChannels
+from tfgan_latent.layers.minibatch_stddev import MinibatchStddev
 from tfgan_latent.models.nets import UPSAMPLINGS
 
 
@@ -108,14 +109,18 @@ def _conv_encoder(x, widths, dropout, name):
 
 
 def wn_discriminator(image_size=80, channels=3, nfeature=64, nlayer=0, name="discriminator",
-                     coord_conv=False):
+                     coord_conv=False, mbstd_group_size=0):
     """images [B, S, S, C] in [-1, 1] -> logits [B, 1] (App. J Table 2).
 
     ``nlayer`` WN 4x4/2 convs with ``nfeature * 2**i`` filters (each + TPReLU), then an
     affine-WN conv with one filter whose kernel covers the remaining ``s0 x s0`` map.
     80x80: 64, 128, 256, 512, then 5x5 -> 1; 2,770,306 parameters. Not from the paper:
     ``coord_conv=True`` appends two coordinate channels (``AddCoordChannels``; CoordConv,
-    Liu et al. 2018 §6) to the [0, 1] image before the first conv.
+    Liu et al. 2018 §6) to the [0, 1] image before the first conv. Also not from the paper:
+    ``mbstd_group_size=G`` (> 0) appends ProGAN's minibatch standard deviation map
+    (``MinibatchStddev``, strided groups of G, the plain statistic; Karras et al. 2018 §3)
+    to the last conv's features, before the score conv: App. J's D sees one sample at a
+    time, this gives it a statistic of the batch.
 
     Reference: Jung 2017, App. J Table 2; authors' ``common/model.py`` (discriminator).
     """
@@ -125,6 +130,8 @@ def wn_discriminator(image_size=80, channels=3, nfeature=64, nlayer=0, name="dis
     if coord_conv:
         x = AddCoordChannels(name="coords")(x)
     x = _conv_encoder(x, [nfeature * 2**i for i in range(nlayer)], 0.0, "")
+    if mbstd_group_size:
+        x = MinibatchStddev(use_tau=False, group_size=mbstd_group_size, name="mbstd")(x)
     x = WeightNormConv2D(1, s0, padding="valid", name="score_conv")(x)
     out = layers.Reshape((1,), dtype=output_dtype(), name="score")(x)
     return keras.Model(x_in, out, name=name)

@@ -37,22 +37,33 @@ def d_lr_scale(cfg):
     return cfg.d_lr_scale
 
 
+def mbstd_group_size(cfg, run_cfg):
+    g = cfg.mbstd_group_size
+    if isinstance(g, bool) or not isinstance(g, int) or g < 0:
+        raise ValueError(f"--mbstd_group_size must be an int >= 0, got {g!r}.")
+    if g and run_cfg.batch_size % min(g, run_cfg.batch_size):
+        raise ValueError(f"--mbstd_group_size={g} must divide --batch_size="
+                         f"{run_cfg.batch_size}.")
+    return g
+
+
 def build_nets(run_cfg, cfg):
     """App. J generator and discriminator, or WN+TPReLU MLPs for 2-D data."""
     if data.dataset_kind(run_cfg.dataset) == "points":
         if cfg.g_upsampling != "transposed":
             raise ValueError(f"--g_upsampling applies to image nets; --dataset="
                              f"{run_cfg.dataset} trains MLPs (got {cfg.g_upsampling!r}).")
-        if cfg.coord_conv:
-            raise ValueError(f"--coord_conv applies to image nets; --dataset="
-                             f"{run_cfg.dataset} trains MLPs.")
+        if cfg.coord_conv or cfg.mbstd_group_size:
+            raise ValueError(f"--coord_conv and --mbstd_group_size apply to image nets; "
+                             f"--dataset={run_cfg.dataset} trains MLPs.")
         return (nets.wn_mlp(cfg.latent_dim, 2, cfg.mlp_units, cfg.mlp_layers, 0.01, name="generator"),
                 nets.wn_mlp(2, 1, cfg.mlp_units, cfg.mlp_layers, name="discriminator"))
     channels = data.dataset_channels(run_cfg.dataset)
     return (nets.wn_generator(cfg.latent_dim, run_cfg.image_size, channels, cfg.nfeature, cfg.nlayer,
                               upsampling=cfg.g_upsampling, coord_conv=cfg.coord_conv),
             nets.wn_discriminator(run_cfg.image_size, channels, cfg.nfeature, cfg.nlayer,
-                                  coord_conv=cfg.coord_conv))
+                                  coord_conv=cfg.coord_conv,
+                                  mbstd_group_size=mbstd_group_size(cfg, run_cfg)))
 
 
 def build_reverser(run_cfg, latent_dim, nfeature, nlayer, dropout, mlp_units=128, mlp_layers=3):
