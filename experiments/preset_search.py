@@ -56,6 +56,7 @@ ARMS = {
     "began_cs": ("began_cs", {}),
     "bgan": ("bgan", {}),
     "clggan": ("clggan", {}),
+    "r_iterative": ("r_iterative", {}),
 }
 
 # The demo's recipe (experiments/results/demo/probes/arch/): the starting point for the DCGAN
@@ -271,6 +272,9 @@ for _cand in ("n32_lr5e-4_z8_ema_10k", "n32_lr2e-4_z8_ema_10k", "n32_nearest_lr5
               "n32_nearest_coord_lr5e-4_z8_ema_10k", "n32_nearest_coord_lr5e-4_d0.5_z8_ema_10k",
               "n32_nearest_coord_mbstd4_lr5e-4_z8_ema_10k"):
     CANDIDATES["glis3"]["images"][_cand] = CANDIDATES["glis0"]["images"][_cand]
+# R-iterative (LIS §3.2; one seed, issue 31's "other families"): G-LIS's ring8 preset values.
+CANDIDATES["r_iterative"] = {"points": {
+    "b512_lr5e-4_ema": CANDIDATES["glis0"]["points"]["b512_lr5e-4_ema"]}}
 CANDIDATES["began"] = CANDIDATES["began_cs"] = _BEGAN
 CANDIDATES["wgan_gp_resize"] = {"images": {
     "w32_z32": {"width": 32, "latent_dim": 32, "batch_size": 32, "steps": 3000},
@@ -281,9 +285,9 @@ for _arm in ("bgan", "clggan"):
         "z32_top64_b32_lr2e-4": {"latent_dim": 32, "top": 64, "batch_size": 32, "lr": 2e-4,
                                  "steps": 6000},
     }}
-# The RF arms (RFGAN §3) pair each DCGAN/LSGAN candidate with the same flags plus ``--rf``
+# The RF arms (RFGAN §3) pair each DCGAN/LSGAN/WGAN-GP candidate with the same flags plus ``--rf``
 # (their DAE: ``cli_runs.pretrain_dae``).
-for _arm in ("dcgan", "lsgan"):
+for _arm in ("dcgan", "lsgan", "wgan_gp"):
     CANDIDATES[f"{_arm}_rf"] = CANDIDATES[_arm]
 # Evaluations per run (the curve the record keeps) and samples scored at each.
 EVALS_PER_RUN = {"images": 6, "points": 10}
