@@ -101,18 +101,27 @@ _RF_CLAIM = "RFGAN §4: the RF discriminator covers more modes than the plain on
 SHAPES_GLIS_CANDIDATE = "n32_nearest_lr5e-4_z8_ema_10k"
 SHAPES_GLIS = {"nfeature": 32, "g_upsampling": "nearest", "lr": 5e-4, "lr_drop_step": 0,
                "batch_size": 32, "latent_dim": 8, "ema_decay": 0.999, "steps": 10000}
+# The ring8 cpu presets the first RFGAN comparisons ran (tfgan_latent/train/cpu_presets.py
+# before the 40,000-step ones): DCGAN's differed from today's in its steps only; LSGAN's was
+# lsgan/b256_lr2e-4 without a weight average.
+_FIRST_RING8_PRESETS = {
+    ("ring8", "dcgan"): {"steps": 20000},
+    ("ring8", "lsgan"): {"batch_size": 256, "g_lr": 2e-4, "d_lr": 2e-4, "steps": 10000,
+                         "ema_decay": 0.0},
+}
 COMPARISONS = {
     "rfgan": [
-        # DCGAN's ring8 runs here were made at its first cpu preset (20,000 steps); the preset
-        # is now 40,000 steps (8 of 8 on 5 of 5 seeds), so they pin the steps they ran.
+        # The ring8 runs here were made at the first cpu presets; those are now 40,000 steps
+        # (DCGAN and LSGAN: batch 512, lr 1e-4, EMA 0.999, 8 of 8 on 5 of 5 seeds), so these
+        # comparisons pin the values they ran.
         *(Comparison(f"{data}_{m}_preset", _RF_CLAIM, data,
                      ((m.upper(), m, {}), (f"{m.upper()}-RF", m, {"rf": True})),
-                     flags={"steps": 20000} if (data, m) == ("ring8", "dcgan") else {})
+                     flags=_FIRST_RING8_PRESETS.get((data, m), {}))
           for data in ("ring8", "grid25") for m in ("dcgan", "lsgan")),
-        # ... and at that 40,000-step preset (the DCGAN arm: the search's runs of it).
-        Comparison("ring8_dcgan_preset40k", _RF_CLAIM, "ring8",
-                   (("DCGAN", "dcgan", {}), ("DCGAN-RF", "dcgan", {"rf": True})),
-                   search_candidate="b512_lr1e-4_ema_40k"),
+        # ... and at the 40,000-step presets (the plain arms: the search's runs of them).
+        *(Comparison(f"ring8_{m}_preset40k", _RF_CLAIM, "ring8",
+                     ((m.upper(), m, {}), (f"{m.upper()}-RF", m, {"rf": True})),
+                     search_candidate="b512_lr1e-4_ema_40k") for m in ("dcgan", "lsgan")),
         # shapes 32 px at DCGAN's image preset (demo15's nets and rates; the DAE at width 32, as
         # the search pre-trained it): on-manifold % first, modes and MS-SSIM (lower: more
         # diverse) after.
