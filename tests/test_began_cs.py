@@ -4,6 +4,7 @@ authors' sequence, the released nets' parameter counts, and the trainer wiring (
 bitwise, resume carries k, the `encode` export in a fresh process, the `invert` command,
 mirrored parity)."""
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -392,6 +393,20 @@ class LatentPCATest(tf.test.TestCase):
         self.assertAllClose(stats["var_gen"], np.sum(fake.var(axis=0)))
         self.assertAllClose(np.abs(stats["real"][:, 0]), np.abs(real[:, 0] - real[:, 0].mean()),
                             rtol=0.05, atol=0.15)  # first component ≈ the widest axis
+
+    def test_plot_with_one_dimensional_codes(self):
+        # dim(z) = 1 gives one PCA component; the plot drew a 2-D scatter and raised a
+        # TypeError after training (a grid25 run with --latent_dim=1, preset search).
+        from tfgan_latent.papers.began_cs.analysis import plot_latent_pca
+
+        rng = np.random.default_rng(3)
+        real, fake = rng.normal(size=(50, 1)), rng.normal(size=(40, 1)) * 0.5
+        stats = latent_pca(real, fake)
+        self.assertEqual(stats["real"].shape, (50, 1))
+        self.assertAllClose(stats["var_real"], real.var())
+        path = plot_latent_pca([(10, stats), (20, latent_pca(real, fake))],
+                               os.path.join(self.get_temp_dir(), "pca.png"))
+        self.assertGreater(os.path.getsize(path), 0)
 
 
 def _run(tmp, model="began_cs", steps=4, dataset="grid25", **overrides):

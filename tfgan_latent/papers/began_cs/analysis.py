@@ -36,11 +36,15 @@ def plot_latent_pca(history, path, max_points=1000):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    def xy(points):  # a 1-D code (dim(z) = 1) has one component: drawn on the x axis
+        points = np.asarray(points)[:max_points]
+        return points[:, 0], points[:, 1] if points.shape[1] > 1 else np.zeros(len(points))
+
     n = len(history)
     fig, axes = plt.subplots(1, n, figsize=(3 * n, 3.2), dpi=100, squeeze=False)
     for ax, (step, stats) in zip(axes[0], history):
-        ax.scatter(*stats["real"][:max_points].T, s=2, c="0.5", label="Enc(x)")
-        ax.scatter(*stats["fake"][:max_points].T, s=2, c="tab:red", label="Enc(G(z))")
+        ax.scatter(*xy(stats["real"]), s=2, c="0.5", label="Enc(x)")
+        ax.scatter(*xy(stats["fake"]), s=2, c="tab:red", label="Enc(G(z))")
         ax.set_title(f"step {step}\nVar real {stats['var_real']:.3g} gen {stats['var_gen']:.3g}",
                      fontsize=8)
         ax.set_xticks([])
