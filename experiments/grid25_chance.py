@@ -13,13 +13,14 @@ to "capture" most of the 25 modes. This script scores such clouds with the libra
 
     python experiments/grid25_chance.py   # writes experiments/results/presets/chance.md
 """
-import platform
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cli_runs import cpu_line  # noqa: E402
 from tfgan_latent.data.toy import grid25_centres, ring8_centres  # noqa: E402
 from tfgan_latent.metrics import mode_coverage  # noqa: E402
 
@@ -42,8 +43,7 @@ def clouds(name, centres):
 def main():
     lines = ["# Mode counts of clouds that learned no mode (`python experiments/grid25_chance.py`)",
              "", f"{DRAWS} draws of {N} samples each, scored by `tfgan_latent.metrics."
-             "mode_coverage` (3σ, as every run). CPU: " + (platform.processor() or
-                                                            platform.machine()), "",
+             "mode_coverage` (3σ, as every run). CPU: " + cpu_line() + ".", "",
              "| data | cloud | modes: mean ± std (min-max) | high quality %: mean ± std |",
              "|---|---|---|---|"]
     for name, centres in (("grid25", grid25_centres()), ("ring8", ring8_centres())):
