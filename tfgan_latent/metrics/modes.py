@@ -34,6 +34,11 @@ def mode_coverage(samples, centres, std, *, k_sigma=3.0):
     Raises:
         ValueError: if an argument has the wrong shape or value; the message names it.
 
+    Read ``modes`` with ``hq_percent``: samples spread uniformly over the data's square, which
+    have learned no mode, capture 8 of 8 ring8 modes (σ 0.1) with 9.15 % high quality and
+    20.4 ± 1.7 of 25 grid25 modes (σ 0.05) with 1.72 % (2,500 samples;
+    ``experiments/grid25_chance.py``).
+
     Reference: Srivastava et al. 2017, "VEEGAN: Reducing Mode Collapse in GANs using
     Implicit Variational Learning", §5.1 and Table 1 (2D ring / grid; "high quality"
     within three standard deviations of the nearest mode, a mode is captured if a
