@@ -321,9 +321,8 @@ def read(root, paper=None):
     for r in records:
         if r["comparison"] in comps and r.get("source") != "search":
             r = rescored(r, run_dir_of(root, comps[r["comparison"]], r["arm"], r["seed"]))
-            if r.get("rescored"):
-                r["collapsed"] = collapsed(r["dataset"], r["final"])
-        if KIND.get(r["dataset"]) == "points":  # the chance-coverage amendment (docstring)
+        # the re-scored final; on the 2-D sets the chance-coverage amendment (docstring)
+        if r.get("rescored") or KIND.get(r["dataset"]) == "points":
             r["collapsed"] = collapsed(r["dataset"], r["final"])
         out.append(r)
     return out

@@ -413,7 +413,7 @@ def _run(tmp, model="began_cs", steps=4, dataset="grid25", **overrides):
     cfg = helpers.tiny_run(tmp, model=model, dataset=dataset, steps=steps, **{
         k: overrides.pop(k) for k in list(overrides) if k in ("distribute", "cpu_devices",
                                                               "eval_every", "image_size")})
-    model_cfg = helpers.tiny_model_config(cfg, latent_dim=4, **overrides)
+    model_cfg = helpers.tiny_model_config(cfg, **{"latent_dim": 4, **overrides})
     return runner.train(cfg, model_cfg)
 
 
@@ -444,6 +444,11 @@ class TrainerTest(tf.test.TestCase):
         self.assertGreater(float(k[0]), 0.0)
         records = [json.loads(l) for l in (Path(cs["out"]) / "metrics.jsonl").read_text().splitlines()]
         self.assertTrue({"k", "convergence", "constraint", "loss_real", "loss_fake"} <= set(records[-1]))
+
+    def test_one_dimensional_latent_run_writes_its_latent_plot(self):
+        # The preset search's grid25 runs with --latent_dim=1 trained, then raised in the plot.
+        res = _run(self.tmp / "z1", model="began", steps=2, eval_every=2, latent_dim=1)
+        self.assertTrue((Path(res["out"]) / "latent_pca.png").exists())
 
     def test_encode_export_in_a_fresh_process_and_invert_command(self):
         res = _run(self.tmp / "img", dataset="shapes", steps=2, eval_every=2)
