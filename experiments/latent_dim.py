@@ -27,26 +27,39 @@ flags.DEFINE_integer("num", 64, "images per image set")
 flags.DEFINE_integer("width", 16, "nets' finest-level width (the paper: 128)")
 flags.DEFINE_integer("image_size", 32, "shapes image size")
 flags.DEFINE_integer("seed", 0, "seed")
+flags.DEFINE_integer("batch_size", 64, "batch size of every model")
+flags.DEFINE_float("lr", 0.0, "WGAN-GP's Adam rate for G and the critic (0: the paper's 1e-4); the "
+                   "AE keeps the paper's Adam defaults")
+flags.DEFINE_float("ema_decay", 0.0, "WGAN-GP's generator weight average (0: off, the paper)")
+flags.DEFINE_integer("eval_every", 0, "evaluate the runs every this many steps (0: never); on "
+                     "shapes the GAN's on-manifold % and modes")
+flags.DEFINE_integer("steps_per_execution", 1, "train steps per compiled call")
 flags.DEFINE_string("out", "experiments/results/latent_dim", "output folder")
 FLAGS = flags.FLAGS
+_CHANGED = ("seed", "batch_size", "lr", "ema_decay", "eval_every", "steps_per_execution", "num")
 
 
 def main(_):
     out = Path(FLAGS.out)
     started = time.strftime("%Y-%m-%d %H:%M")
     run = RunConfig(dataset="shapes", image_size=FLAGS.image_size, steps=FLAGS.steps,
-                    batch_size=64, seed=FLAGS.seed, out=str(out / "runs"),
+                    batch_size=FLAGS.batch_size, seed=FLAGS.seed, out=str(out / "runs"),
                     log_every=FLAGS.steps // 4, sample_every=FLAGS.steps,
-                    checkpoint_every=FLAGS.steps // 4, steps_per_execution=1, verbose=0)
-    rows = sweep(run, {"width": FLAGS.width}, dims=FLAGS.dims, models=FLAGS.models,
+                    checkpoint_every=FLAGS.steps // 4, eval_every=FLAGS.eval_every,
+                    steps_per_execution=FLAGS.steps_per_execution, verbose=0)
+    gan = {"g_lr": FLAGS.lr, "d_lr": FLAGS.lr} if FLAGS.lr else {}
+    if FLAGS.ema_decay:
+        gan["ema_decay"] = FLAGS.ema_decay
+    rows = sweep(run, {"width": FLAGS.width, **gan}, dims=FLAGS.dims, models=FLAGS.models,
                  num=FLAGS.num, search_steps=FLAGS.search_steps)
     for name in ("curves.csv", "curves.png", "recon_ae.png", "recon_wgan_gp_resize.png"):
         if (out / "runs" / name).exists():
             shutil.copy(out / "runs" / name, out / name)
     lines = [f"# Latent-dimension sweep on shapes ({started}; `python experiments/latent_dim.py "
              f"--dims={','.join(FLAGS.dims)} --steps={FLAGS.steps} --search_steps="
-             f"{FLAGS.search_steps} --width={FLAGS.width} --image_size={FLAGS.image_size}`)", "",
-             "per-pixel MSE on [−1, 1] images, mean ± std over the set's images (one seed)", "",
+             f"{FLAGS.search_steps} --width={FLAGS.width} --image_size={FLAGS.image_size}"
+             f"{''.join(f' --{k}={getattr(FLAGS, k)}' for k in _CHANGED if FLAGS[k].present)}`)",
+             "", "per-pixel MSE on [−1, 1] images, mean ± std over the set's images (one seed)", "",
              "| set | dim | WGAN-GP (inversion) | AE (encoder) | AE ≤ GAN | zero image |",
              "|---|---|---|---|---|---|"]
     key = {(r["model"], r["image_set"], r["dim_z"]): r for r in rows}
