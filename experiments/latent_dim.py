@@ -42,10 +42,11 @@ _CHANGED = ("seed", "batch_size", "lr", "ema_decay", "eval_every", "steps_per_ex
 def main(_):
     out = Path(FLAGS.out)
     started = time.strftime("%Y-%m-%d %H:%M")
+    period = FLAGS.eval_every or FLAGS.steps // 4  # evaluations come at log steps
     run = RunConfig(dataset="shapes", image_size=FLAGS.image_size, steps=FLAGS.steps,
                     batch_size=FLAGS.batch_size, seed=FLAGS.seed, out=str(out / "runs"),
-                    log_every=FLAGS.steps // 4, sample_every=FLAGS.steps,
-                    checkpoint_every=FLAGS.steps // 4, eval_every=FLAGS.eval_every,
+                    log_every=period, sample_every=FLAGS.steps, checkpoint_every=period,
+                    eval_every=FLAGS.eval_every,
                     steps_per_execution=FLAGS.steps_per_execution, verbose=0)
     gan = {"g_lr": FLAGS.lr, "d_lr": FLAGS.lr} if FLAGS.lr else {}
     if FLAGS.ema_decay:

@@ -55,6 +55,9 @@ CLI_CASES = [
      "--eval_every=75 must be a multiple of --log_every=50"),
     ("eval_samples too few", "train --eval_samples=5", 2, "--eval_samples must be an integer in"),
     ("negative eval_every", "train --eval_every=-50", 2, "--eval_every must be a non-negative"),
+    ("eval_every of an autoencoder", "train --model=ae --width=2 --latent_dim=2 --eval_every=2 "
+     "--log_every=2 --sample_every=2 --checkpoint_every=2 --steps=2 --out={tmp}/ae_eval", 2,
+     "--eval_every=2: a --model=ae run has no generator to evaluate"),
     ("steps_per_execution not dividing", "train --steps_per_execution=30", 2,
      "must be a multiple of --steps_per_execution=30"),
     ("zero keep_checkpoints", "train --keep_checkpoints=0", 2, "--keep_checkpoints must be a"),

@@ -241,3 +241,26 @@ class SweepCacheTest(tf.test.TestCase):
                 sweep.sweep(run, {}, dims=[2], projection="sphere")
             with self.assertRaisesRegex(ValueError, "--models must be among"):
                 sweep.sweep(run, {}, dims=[1], models=("dcgan",))
+
+    def test_eval_every_scores_the_gan_runs_and_the_ae_trains_without_it(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "sweep"
+            run = helpers.tiny_run(tmp, dataset="shapes", steps=2, eval_every=2, eval_samples=16,
+                                   out=str(out))
+            sweep.sweep(run, {"width": 2}, dims=[2], sets=("val",), num=4, search_steps=2)
+
+            def lines(model):
+                text = (out / f"{model}_d2" / "metrics.jsonl").read_text()
+                return [json.loads(x) for x in text.splitlines()]
+
+            scored = [r for r in lines("wgan_gp_resize") if "eval/on_manifold_percent" in r]
+            self.assertEqual([r["step"] for r in scored], [2])
+            self.assertFalse(any(k.startswith("eval/") for r in lines("ae") for k in r))
+            # Trained on its own, the AE with --eval_every is refused before any step.
+            ae_run = helpers.tiny_run(tmp, model="ae", dataset="shapes", steps=2, eval_every=2,
+                                      out=str(Path(tmp) / "ae"))
+            with self.assertRaisesRegex(ValueError, "--eval_every=2: a --model=ae run has no "
+                                                    "generator to evaluate"):
+                runner.train(ae_run, helpers.tiny_model_config(ae_run, width=2))
+            self.assertFalse((Path(tmp) / "ae" / "checkpoints").exists()
+                             and any((Path(tmp) / "ae" / "checkpoints").iterdir()))

@@ -253,6 +253,10 @@ def _train_locked(run_cfg, model_cfg, out, chief):
         run_cfg, model_cfg, ckpt_dir, strategy, run_cfg.keep_checkpoints)
     dirs = stage_dirs(ckpt_dir, stages)
     check_batch_memory(gan, run_cfg.batch_size)
+    if run_cfg.eval_every and not hasattr(gan, "output_generator"):  # refused before training
+        raise ValueError(f"--eval_every={run_cfg.eval_every}: a --model={run_cfg.model} run has "
+                         "no generator to evaluate (its log holds the reconstruction loss); "
+                         "pass --eval_every=0.")
     with storage_errors("the run settings", config_path):
         config_lib.write_config(config_path, run_cfg, model_cfg)
     start = int(gan.step.numpy())

@@ -8,7 +8,9 @@ difference named), then measures the per-image reconstruction MSE on [−1, 1] i
 image set (``tfgan_latent.data.image_sets``): the GAN by projected-Adam inversion (Eq. 5,
 ``tfgan_latent.inversion``; ``--projection``: the ball by default, as the paper, or ``none`` for
 App. Fig. 10's unprojected inversions; ``--search_start``), the AE through its encoder, d(e(x))
-(research/latent_dim.md §4.10).
+(research/latent_dim.md §4.10). ``--eval_every`` scores the GAN runs during training (on-manifold
+% and modes on ``shapes``: whether the GAN trained); the AE has no generator to score and trains
+without it.
 
 Results are cached per (model, dim, image set) in ``errors.json`` beside the run, each with the
 settings that made it: the run's training settings and step (``config.json``), the set's data
@@ -156,8 +158,10 @@ def sweep(run_template, overrides, *, dims, models=SWEEP_MODELS, sets=image_sets
         fields = {f.name for f in dataclasses.fields(registry.get_model_spec(model_name).config_cls)}
         for dim in dims:
             run_dir = out / f"{model_name}_d{dim}"
-            run_cfg = dataclasses.replace(run_template, model=model_name, out=str(run_dir),
-                                          export_dir=str(run_dir / "export")).data_resolved()
+            run_cfg = dataclasses.replace(
+                run_template, model=model_name, out=str(run_dir),
+                export_dir=str(run_dir / "export"),
+                **({"eval_every": 0} if model_name == "ae" else {})).data_resolved()
             model_cfg = runner.resolve_model_config(
                 run_cfg, {**{k: v for k, v in overrides.items() if k in fields}, "latent_dim": dim})
             if _needs_training(run_dir, run_cfg, model_cfg):
