@@ -63,8 +63,8 @@ from absl import app, flags
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli_runs import HQ_FLOOR, KIND, cli_args, cpu_line, curve_of, pretrain_dae, rescored, run_pinned  # noqa: E402
 
-flags.DEFINE_string("paper", "rfgan", "rfgan | lis | began_cs (growing, latent_dim: their "
-                    "comparisons wait for CPU presets that train)")
+flags.DEFINE_string("paper", "rfgan", "rfgan | lis | began_cs (latent_dim: its curves are "
+                    "experiments/latent_dim_claims.py's; growing: waits for a bGAN that trains)")
 flags.DEFINE_list("comparisons", [], "comparison names (default: all of the paper's)")
 flags.DEFINE_list("seeds", ["0", "1", "2", "3", "4"], "paired seeds")
 flags.DEFINE_integer("core", -1, "pin each run to this CPU core (taskset); -1: no pinning")
@@ -483,8 +483,9 @@ def report(root, paper, records=None):
 def main(argv):
     del argv
     if FLAGS.paper not in COMPARISONS:
-        raise SystemExit(f"--paper: one of {sorted(COMPARISONS)} (the others' comparisons wait "
-                         f"for CPU presets that train), got {FLAGS.paper!r}.")
+        raise SystemExit(f"--paper: one of {sorted(COMPARISONS)} (latent_dim: python "
+                         f"experiments/latent_dim_claims.py; growing waits for a bGAN that "
+                         f"trains), got {FLAGS.paper!r}.")
     root = Path("experiments/results") / FLAGS.paper / "claims"
     root.mkdir(parents=True, exist_ok=True)
     if FLAGS.paper == "lis" and not (FLAGS.report or FLAGS.recurve):
